@@ -1,0 +1,477 @@
+import { CredentialRow, mergeWithStored, PreparedCredential, SecretTools } from '@app/credentials';
+import { Database, isUniqueViolation, Queryable } from '@app/database';
+import { TenantsRepository } from '@app/tenants';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError } from '../command';
+import { Progress } from '../progress';
+import {
+  CREDENTIALS_FILE,
+  DeviceRecord,
+  DEVICES_FILE,
+  isObject,
+  readCredential,
+  readDevice,
+  readTenant,
+  RecordError,
+  TENANTS_FILE,
+} from './format';
+
+export interface ImportOptions {
+  dir: string;
+  dryRun: boolean;
+  /** Replace what exists (tenants, devices, a device's credential set) instead of skipping it. */
+  update: boolean;
+  batchSize: number;
+}
+
+export interface Counts {
+  imported: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+}
+
+export interface ImportReport {
+  tenants: Counts;
+  devices: Counts;
+  credentials: Counts;
+  warnings: number;
+}
+
+/** Where problems go: one line each on stderr (the command caps how many it prints). */
+export interface ImportOutput {
+  problem(line: string): void;
+  warning(line: string): void;
+  progress(label: string, total: number): Progress;
+}
+
+/** Secret tools for the credentials of one tenant (PSK keys are sealed with the tenant in their associated data). */
+export type ToolsFor = (tenantId: string) => SecretTools;
+
+const zero = (): Counts => ({ imported: 0, updated: 0, skipped: 0, failed: 0 });
+const key = (tenantId: string, deviceId: string) => `${tenantId}\u0000${deviceId}`;
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * What a record can cause: PostgreSQL's data exceptions (22…) and integrity violations (23…). Anything
+ * else (the database gone, say) ends the import instead of failing every record after it.
+ */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+/** A file of the export as a JSON array; undefined when the file is not there. Unreadable files end the import. */
+function readArray(dir: string, file: string): unknown[] | undefined {
+  const path = join(dir, file);
+  if (!existsSync(path)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new CliError(`${file}: not readable as JSON: ${message(error)}`);
+  }
+  if (!Array.isArray(parsed)) throw new CliError(`${file}: must be a JSON array`);
+  return parsed;
+}
+
+function label(where: string, tenantId?: unknown, deviceId?: unknown): string {
+  const ids = [
+    typeof tenantId === 'string' ? `tenant ${tenantId}` : undefined,
+    typeof deviceId === 'string' ? `device ${deviceId}` : undefined,
+  ].filter(Boolean);
+  return ids.length > 0 ? `${where} (${ids.join(', ')})` : where;
+}
+
+interface PendingDevice {
+  where: string;
+  record: DeviceRecord;
+}
+
+interface PendingCredential {
+  where: string;
+  credential: PreparedCredential;
+}
+
+interface CredentialSet {
+  tenantId: string;
+  deviceId: string;
+  items: PendingCredential[];
+}
+
+/** Imports the three files of Hono's file-based registry from `options.dir`. */
+export class HonoImport {
+  readonly report: ImportReport = { tenants: zero(), devices: zero(), credentials: zero(), warnings: 0 };
+  /** Tenants devices may go to: on record, or (dry run) about to be. */
+  private readonly tenants = new Set<string>();
+  /** Devices of the files that would be written (dry run only: credentials may refer to them). */
+  private readonly fileDevices = new Set<string>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: ImportOptions,
+    private readonly toolsFor: ToolsFor,
+    private readonly out: ImportOutput,
+  ) {}
+
+  async run(): Promise<ImportReport> {
+    const files = [TENANTS_FILE, DEVICES_FILE, CREDENTIALS_FILE].map((file) => readArray(this.options.dir, file));
+    if (files.every((file) => file === undefined)) {
+      throw new CliError(`${this.options.dir}: none of ${TENANTS_FILE}, ${DEVICES_FILE}, ${CREDENTIALS_FILE} found`);
+    }
+    const [tenants, devices, credentials] = files;
+    await this.importTenants(tenants ?? []);
+    await this.importDevices(devices ?? []);
+    await this.importCredentials(credentials ?? []);
+    return this.report;
+  }
+
+  private fail(counts: Counts, where: string, error: unknown, count = 1): void {
+    counts.failed += count;
+    this.out.problem(`${where}: ${message(error)}`);
+  }
+
+  private warn(where: string, warnings: string[]): void {
+    for (const warning of warnings) {
+      this.report.warnings++;
+      this.out.warning(`${where}: ${warning}`);
+    }
+  }
+
+  // --- tenants: few, one transaction each through the tenants repository (trust anchors, alias) ---
+
+  private async importTenants(entries: unknown[]): Promise<void> {
+    const counts = this.report.tenants;
+    const repository = new TenantsRepository(this.db);
+    const progress = this.out.progress('tenants', entries.length);
+    const seen = new Set<string>();
+    for (const [index, entry] of entries.entries()) {
+      const where = label(`${TENANTS_FILE}[${index}]`, isObject(entry) ? entry['tenant-id'] : undefined);
+      try {
+        const warnings: string[] = [];
+        const { id, tenant } = readTenant(entry, warnings);
+        this.warn(where, warnings);
+        if (seen.has(id)) throw new RecordError(`tenant ${id} is in the file more than once`);
+        seen.add(id);
+        const exists = await repository.exists(id);
+        if (exists && !this.options.update) {
+          counts.skipped++;
+          this.tenants.add(id);
+        } else if (this.options.dryRun) {
+          counts[exists ? 'updated' : 'imported']++;
+          this.tenants.add(id);
+        } else {
+          const outcome = exists ? await repository.update(id, tenant, null) : await repository.create(id, tenant);
+          switch (outcome.outcome) {
+            case 'ok':
+              counts[exists ? 'updated' : 'imported']++;
+              this.tenants.add(id);
+              break;
+            case 'alias-taken':
+              throw new RecordError(`alias "${tenant.alias}" is already used by another tenant`);
+            case 'trust-anchor-taken':
+              throw new RecordError(`a trusted CA with subject DN "${outcome.subjectDn}" is already used by another tenant`);
+            default:
+              throw new RecordError(`tenant ${id} changed while importing (${outcome.outcome})`);
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof RecordError)) throw error;
+        this.fail(counts, where, error);
+      }
+      progress.advance(1);
+    }
+    progress.finish();
+  }
+
+  /** Adds the tenants of these ids that are on record to the known ones. */
+  private async learnTenants(ids: string[]): Promise<void> {
+    const unknown = ids.filter((id) => !this.tenants.has(id));
+    if (unknown.length === 0) return;
+    const found = await this.db.query<{ id: string }>('SELECT id FROM tenants WHERE id = ANY($1::text[])', [unknown]);
+    for (const row of found.rows) this.tenants.add(row.id);
+  }
+
+  // --- devices: multi-row statements, one transaction per batch, the tenants' device counters with them ---
+
+  private async importDevices(groups: unknown[]): Promise<void> {
+    const counts = this.report.devices;
+    const total = groups.reduce<number>((sum, group) => sum + (isObject(group) && Array.isArray(group.devices) ? group.devices.length : 0), 0);
+    const progress = this.out.progress('devices', total);
+    await this.learnTenants(groups.flatMap((group) => (isObject(group) && typeof group.tenant === 'string' ? [group.tenant] : [])));
+    const seen = new Set<string>();
+    let batch: PendingDevice[] = [];
+    for (const [groupIndex, group] of groups.entries()) {
+      const groupWhere = `${DEVICES_FILE}[${groupIndex}]`;
+      if (!isObject(group) || typeof group.tenant !== 'string' || !Array.isArray(group.devices)) {
+        const size = isObject(group) && Array.isArray(group.devices) ? group.devices.length : 1;
+        this.fail(counts, label(groupWhere, isObject(group) ? group.tenant : undefined), 'must be {"tenant": "…", "devices": […]}', size);
+        progress.advance(size);
+        continue;
+      }
+      const tenantId = group.tenant;
+      for (const [index, entry] of group.devices.entries()) {
+        const where = label(`${groupWhere}.devices[${index}]`, tenantId, isObject(entry) ? entry['device-id'] : undefined);
+        try {
+          if (!this.tenants.has(tenantId)) throw new RecordError(`tenant ${tenantId} not found`);
+          const warnings: string[] = [];
+          const record = readDevice(tenantId, entry, warnings);
+          this.warn(where, warnings);
+          const id = key(tenantId, record.id);
+          if (seen.has(id)) throw new RecordError(`device ${record.id} is in the file more than once`);
+          seen.add(id);
+          batch.push({ where, record });
+        } catch (error) {
+          if (!(error instanceof RecordError)) throw error;
+          this.fail(counts, where, error);
+          progress.advance(1);
+        }
+        if (batch.length >= this.options.batchSize) {
+          await this.flushDevices(batch);
+          progress.advance(batch.length);
+          batch = [];
+        }
+      }
+    }
+    if (batch.length > 0) {
+      await this.flushDevices(batch);
+      progress.advance(batch.length);
+    }
+    progress.finish();
+  }
+
+  private async flushDevices(batch: PendingDevice[]): Promise<void> {
+    const counts = this.report.devices;
+    if (this.options.dryRun) {
+      const existing = await this.existingDevices(this.db, batch);
+      for (const { record } of batch) {
+        const exists = existing.has(key(record.tenantId, record.id));
+        if (exists && !this.options.update) counts.skipped++;
+        else counts[exists ? 'updated' : 'imported']++;
+        this.fileDevices.add(key(record.tenantId, record.id));
+      }
+      return;
+    }
+    try {
+      const outcome = await this.db.transaction((tx) => this.writeDevices(tx, batch));
+      counts.imported += outcome.inserted;
+      counts.updated += outcome.updated;
+      counts.skipped += batch.length - outcome.inserted - outcome.updated;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      if (batch.length === 1) {
+        this.fail(counts, batch[0].where, error);
+        return;
+      }
+      // one bad row fails its statement: write the batch one by one to find it and keep the others
+      for (const device of batch) await this.flushDevices([device]);
+    }
+  }
+
+  private async existingDevices(db: Queryable, batch: PendingDevice[]): Promise<Set<string>> {
+    const found = await db.query<{ tenant_id: string; id: string }>(
+      `SELECT d.tenant_id, d.id FROM devices d
+         JOIN unnest($1::text[], $2::text[]) AS i(tenant_id, id) ON d.tenant_id = i.tenant_id AND d.id = i.id`,
+      [batch.map((d) => d.record.tenantId), batch.map((d) => d.record.id)],
+    );
+    return new Set(found.rows.map((row) => key(row.tenant_id, row.id)));
+  }
+
+  /** New devices in one INSERT (the tenants' counters move in the same statement); with --update, the others in one UPDATE. */
+  private async writeDevices(tx: Queryable, batch: PendingDevice[]): Promise<{ inserted: number; updated: number }> {
+    const rows = batch.map(({ record }) => ({
+      tenant_id: record.tenantId,
+      id: record.id,
+      body: record.body,
+      version: randomUUID(),
+      created: record.created,
+      updated: record.updated,
+    }));
+    const inserted = await tx.query<{ tenant_id: string; id: string }>(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
+           AS d(tenant_id text, id text, body jsonb, version text, created timestamptz, updated timestamptz)
+       ), inserted AS (
+         INSERT INTO devices (tenant_id, id, body, version, created, updated)
+         SELECT tenant_id, id, body, version, COALESCE(created, date_trunc('second', now())), updated FROM input
+         ON CONFLICT (tenant_id, id) DO NOTHING
+         RETURNING tenant_id, id
+       ), counted AS (
+         UPDATE tenants t SET device_count = t.device_count + c.n
+           FROM (SELECT tenant_id, count(*) AS n FROM inserted GROUP BY tenant_id) c
+          WHERE t.id = c.tenant_id
+          RETURNING 1
+       )
+       SELECT tenant_id, id FROM inserted`,
+      [JSON.stringify(rows)],
+    );
+    let updated = 0;
+    if (this.options.update && inserted.rows.length < rows.length) {
+      const done = new Set(inserted.rows.map((row) => key(row.tenant_id, row.id)));
+      const rest = rows.filter((row) => !done.has(key(row.tenant_id, row.id)));
+      const result = await tx.query(
+        `UPDATE devices d
+            SET body = i.body, version = i.version, created = COALESCE(i.created, d.created),
+                updated = COALESCE(i.updated, date_trunc('second', now()))
+           FROM jsonb_to_recordset($1::jsonb) AS i(tenant_id text, id text, body jsonb, version text, created timestamptz, updated timestamptz)
+          WHERE d.tenant_id = i.tenant_id AND d.id = i.id`,
+        [JSON.stringify(rest)],
+      );
+      updated = result.rowCount ?? 0;
+    }
+    return { inserted: inserted.rows.length, updated };
+  }
+
+  // --- credentials: a device's set is every credential of the file naming it, written as PUT would ---
+
+  private async importCredentials(groups: unknown[]): Promise<void> {
+    const counts = this.report.credentials;
+    const total = groups.reduce<number>((sum, group) => sum + (isObject(group) && Array.isArray(group.credentials) ? group.credentials.length : 0), 0);
+    const progress = this.out.progress('credentials', total);
+    const sets = new Map<string, CredentialSet>();
+    /** (tenant, type, auth-id) → the device holding it in the file: one auth-id per tenant and type. */
+    const authIds = new Map<string, string>();
+    for (const [groupIndex, group] of groups.entries()) {
+      const groupWhere = `${CREDENTIALS_FILE}[${groupIndex}]`;
+      if (!isObject(group) || typeof group.tenant !== 'string' || !Array.isArray(group.credentials)) {
+        const size = isObject(group) && Array.isArray(group.credentials) ? group.credentials.length : 1;
+        this.fail(counts, label(groupWhere, isObject(group) ? group.tenant : undefined), 'must be {"tenant": "…", "credentials": […]}', size);
+        progress.advance(size);
+        continue;
+      }
+      const tenantId = group.tenant;
+      const tools = this.toolsFor(tenantId);
+      for (const [index, entry] of group.credentials.entries()) {
+        const where = label(`${groupWhere}.credentials[${index}]`, tenantId, isObject(entry) ? entry['device-id'] : undefined);
+        try {
+          const { deviceId, credential } = await readCredential(entry, tools);
+          const authKey = `${tenantId}\u0000${credential.type}\u0000${credential.authId}`;
+          const holder = authIds.get(authKey);
+          if (holder !== undefined) {
+            throw new RecordError(`type ${credential.type} with auth-id "${credential.authId}" is in the file ${holder === deviceId ? 'twice for this device' : `for device ${holder} too`}`);
+          }
+          authIds.set(authKey, deviceId);
+          const setKey = key(tenantId, deviceId);
+          let set = sets.get(setKey);
+          if (!set) sets.set(setKey, (set = { tenantId, deviceId, items: [] }));
+          set.items.push({ where, credential });
+        } catch (error) {
+          if (!(error instanceof RecordError)) throw error;
+          this.fail(counts, where, error);
+          progress.advance(1);
+        }
+      }
+    }
+    let batch: CredentialSet[] = [];
+    let size = 0;
+    for (const set of sets.values()) {
+      batch.push(set);
+      size += set.items.length;
+      if (size >= this.options.batchSize) {
+        await this.flushCredentials(batch);
+        progress.advance(size);
+        batch = [];
+        size = 0;
+      }
+    }
+    if (batch.length > 0) {
+      await this.flushCredentials(batch);
+      progress.advance(size);
+    }
+    progress.finish();
+  }
+
+  private async credentialStatus(db: Queryable, batch: CredentialSet[]): Promise<Map<string, { device: boolean; credentials: boolean }>> {
+    const found = await db.query<{ tenant_id: string; id: string; has_credentials: boolean }>(
+      `SELECT d.tenant_id, d.id,
+              EXISTS (SELECT 1 FROM credentials c WHERE c.tenant_id = d.tenant_id AND c.device_id = d.id) AS has_credentials
+         FROM devices d
+         JOIN unnest($1::text[], $2::text[]) AS i(tenant_id, id) ON d.tenant_id = i.tenant_id AND d.id = i.id`,
+      [batch.map((set) => set.tenantId), batch.map((set) => set.deviceId)],
+    );
+    return new Map(found.rows.map((row) => [key(row.tenant_id, row.id), { device: true, credentials: row.has_credentials }]));
+  }
+
+  private async flushCredentials(batch: CredentialSet[]): Promise<void> {
+    const counts = this.report.credentials;
+    if (this.options.dryRun) {
+      const status = await this.credentialStatus(this.db, batch);
+      for (const set of batch) {
+        const onRecord = status.get(key(set.tenantId, set.deviceId));
+        if (!onRecord && !this.fileDevices.has(key(set.tenantId, set.deviceId))) this.failSet(set, `device ${set.deviceId} of tenant ${set.tenantId} not found`);
+        else if (onRecord?.credentials && !this.options.update) counts.skipped += set.items.length;
+        else counts[onRecord?.credentials ? 'updated' : 'imported'] += set.items.length;
+      }
+      return;
+    }
+    try {
+      const missing = await this.db.transaction((tx) => this.writeCredentials(tx, batch));
+      for (const set of missing) this.failSet(set, `device ${set.deviceId} of tenant ${set.tenantId} not found`);
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      if (batch.length === 1) {
+        const set = batch[0];
+        this.failSet(set, isUniqueViolation(error) ? `an auth-id of this device's credentials is already used by another device of tenant ${set.tenantId}` : message(error));
+        return;
+      }
+      for (const set of batch) await this.flushCredentials([set]);
+    }
+  }
+
+  private failSet(set: CredentialSet, why: string): void {
+    for (const item of set.items) this.fail(this.report.credentials, item.where, why);
+  }
+
+  /** Replaces (or, without --update, only creates) the sets of the batch in one transaction; returns the sets whose device is missing. */
+  private async writeCredentials(tx: Queryable, batch: CredentialSet[]): Promise<CredentialSet[]> {
+    const counts = { ...zero() };
+    const status = await this.credentialStatus(tx, batch);
+    const missing: CredentialSet[] = [];
+    const write: CredentialSet[] = [];
+    for (const set of batch) {
+      const onRecord = status.get(key(set.tenantId, set.deviceId));
+      if (!onRecord) missing.push(set);
+      else if (onRecord.credentials && !this.options.update) counts.skipped += set.items.length;
+      else {
+        counts[onRecord.credentials ? 'updated' : 'imported'] += set.items.length;
+        write.push(set);
+      }
+    }
+    if (write.length > 0) {
+      const devices = [write.map((set) => set.tenantId), write.map((set) => set.deviceId)];
+      // the set's version moves (and the device row is locked) as with PUT
+      await tx.query(
+        `UPDATE devices d SET credentials_version = gen_random_uuid()::text
+           FROM unnest($1::text[], $2::text[]) AS i(tenant_id, id) WHERE d.tenant_id = i.tenant_id AND d.id = i.id`,
+        devices,
+      );
+      if (this.options.update) {
+        await tx.query(
+          `DELETE FROM credentials c USING unnest($1::text[], $2::text[]) AS i(tenant_id, id)
+            WHERE c.tenant_id = i.tenant_id AND c.device_id = i.id`,
+          devices,
+        );
+      }
+      const rows = write.flatMap((set) =>
+        mergeWithStored(
+          set.items.map((item) => item.credential),
+          [],
+        ).map((row: CredentialRow) => ({ tenant_id: set.tenantId, device_id: set.deviceId, ...row })),
+      );
+      await tx.query(
+        `INSERT INTO credentials (tenant_id, device_id, type, auth_id, position, body, confidential)
+         SELECT c.tenant_id, c.device_id, c.type, c.auth_id, c.position, c.body, c.confidential
+           FROM jsonb_to_recordset($1::jsonb)
+             AS c(tenant_id text, device_id text, type text, auth_id text, position integer, body jsonb, confidential jsonb)`,
+        [JSON.stringify(rows)],
+      );
+    }
+    // counted only once the transaction's statements went through (a retry one by one counts again)
+    this.report.credentials.imported += counts.imported;
+    this.report.credentials.updated += counts.updated;
+    this.report.credentials.skipped += counts.skipped;
+    return missing;
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthController } from './health.controller';
+import { Metrics, MetricsController } from './metrics';
+
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
+  controllers: [HealthController, MetricsController],
+  providers: [Metrics],
+  exports: [Metrics],
+})
+export class ObservabilityModule {}

@@ -1,0 +1,107 @@
+// Shared pieces of the benchmarks: an embedded PostgreSQL, the built service as a child process, timing.
+const { spawn } = require('node:child_process');
+const { createServer } = require('node:net');
+const { join } = require('node:path');
+const { Client } = require('pg');
+
+const root = join(__dirname, '..');
+const dist = (path) => join(root, 'dist', path);
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The embedded PostgreSQL under bench/.data (kept between runs so a loaded million stays loaded). */
+async function startDatabase() {
+  const { startEmbeddedPostgres } = require(dist('libs/database/src/embedded-postgres.js'));
+  const server = await startEmbeddedPostgres({ dataDir: join(__dirname, '.data') });
+  return server;
+}
+
+async function createDatabase(serverUrl, name) {
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const { migrate } = require(dist('apps/registry/src/database/data-source.js'));
+  await migrate(databaseUrl);
+  return databaseUrl;
+}
+
+/** Every service child started and still running (run.js samples their resident memory). */
+const services = new Set();
+
+/** VmRSS of a process in MB, from /proc (undefined when it is gone or not on Linux). */
+function residentMb(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The built service on a free port; resolves once /health answers. */
+async function startService(databaseUrl, env = {}) {
+  const port = await freePort();
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service under load
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, dist('apps/registry/src/main.js')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, SECRET_KEY: 'b'.repeat(64), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  services.add(child);
+  child.once('exit', () => services.delete(child));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) return { baseUrl, child, stop: () => stopChild(child) };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('service did not start');
+}
+
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Sequential latency of one request, after a warm-up: p50 and p99 in milliseconds. */
+async function latency(url, count = 100, init = {}) {
+  for (let i = 0; i < 5; i++) await (await fetch(url, init)).text();
+  const times = [];
+  let status;
+  for (let i = 0; i < count; i++) {
+    const start = process.hrtime.bigint();
+    const response = await fetch(url, init);
+    await response.text();
+    status = response.status;
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return { status, p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+module.exports = { root, dist, freePort, startDatabase, createDatabase, startService, latency, percentile, services, residentMb };

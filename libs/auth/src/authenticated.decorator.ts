@@ -1,0 +1,29 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiBasicAuth, ApiBearerAuth, ApiCookieAuth, ApiSecurity } from '@nestjs/swagger';
+import { RouteAccess } from './rights';
+
+export const ROUTE_ACCESS = 'registry:route-access';
+export const PUBLIC_ROUTE = 'registry:public-route';
+
+/**
+ * The one place a route says who may call it: the global guard reads this metadata, and the
+ * OpenAPI document gets the matching security schemes from the same decorator.
+ */
+export function Authenticated(access: RouteAccess) {
+  return applyDecorators(
+    SetMetadata(ROUTE_ACCESS, access),
+    ApiBasicAuth('basic'),
+    ApiBearerAuth('bearer'),
+    ApiCookieAuth('cookie'),
+    ApiSecurity('url-password'),
+  );
+}
+
+/** Routes anyone may call (health, metrics, the OpenAPI document). */
+export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+/**
+ * OCPI routes: outside the operators' guard, authenticated by the OCPI module itself with
+ * `Authorization: Token …`; the OpenAPI document shows that scheme.
+ */
+export const OcpiTokenAuthenticated = () => applyDecorators(Public(), ApiSecurity('ocpi-token'));

@@ -1,0 +1,48 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** An operator. Usernames are unique case-insensitively (unique index on the folded name). */
+@Entity({ name: 'users' })
+export class UserEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  @Column({ type: 'text' })
+  username: string;
+
+  /** The username case-folded (Unicode-aware), unique. */
+  @Column({ name: 'username_folded', type: 'text', unique: true })
+  usernameFolded: string;
+
+  /** argon2id, PHC string. */
+  @Column({ name: 'password_hash', type: 'text' })
+  passwordHash: string;
+
+  @Column({ type: 'boolean', default: true })
+  enabled: boolean;
+
+  @Column({ type: 'boolean', default: false })
+  admin: boolean;
+
+  /** Moves on every password change, disable or delete: cached verifications older than this are void. */
+  @Column({ name: 'credentials_changed', type: 'timestamptz' })
+  credentialsChanged: Date;
+
+  @Column({ type: 'timestamptz' })
+  created: Date;
+
+  @Column({ type: 'timestamptz' })
+  updated: Date;
+}
+
+/** Read or write access of a user to one tenant. */
+@Entity({ name: 'user_tenants' })
+export class UserTenantEntity {
+  @PrimaryColumn({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @PrimaryColumn({ name: 'tenant_id', type: 'text' })
+  tenantId: string;
+
+  @Column({ type: 'text' })
+  access: 'read' | 'write';
+}

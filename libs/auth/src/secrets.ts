@@ -1,0 +1,38 @@
+import { hash, verify } from '@node-rs/argon2';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+
+/** argon2id with OWASP's minimum parameters; hashing and verifying run on the libuv pool, not the event loop. */
+const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, ARGON2);
+}
+
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(passwordHash, password);
+  } catch {
+    return false;
+  }
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/** Verifies against a throw-away hash, so an unknown user costs as much as a wrong password. */
+export async function verifyNothing(password: string): Promise<false> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  await verifyPassword(await dummyHash, password);
+  return false;
+}
+
+export const sha256 = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
+
+/** A keyed hash: cache keys that reveal nothing about the credential even in a heap dump. */
+export const keyedHash = (key: string, value: string): string => createHmac('sha256', key).update(value, 'utf8').digest('base64url');
+
+/** OVMS API tokens: 64 lowercase hex characters. */
+export const newApiToken = (): string => randomBytes(32).toString('hex');
+
+export const newSessionId = (): string => randomBytes(32).toString('base64url');
+
+export const looksLikeApiToken = (value: string): boolean => /^[0-9a-f]{64}$/.test(value);

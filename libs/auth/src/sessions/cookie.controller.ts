@@ -1,0 +1,44 @@
+import { Controller, Delete, Get, Header, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Authenticated } from '../authenticated.decorator';
+import { SESSION_COOKIE } from '../authenticator';
+import { OVMS_TEXT_TYPE } from '../ovms-json';
+import { CurrentPrincipal, Principal } from '../principal';
+import { SessionsService } from './sessions.service';
+
+function cookie(request: FastifyRequest, value: string, extra = ''): string {
+  const secure = request.protocol === 'https' ? '; Secure' : '';
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax${secure}${extra}`;
+}
+
+/** OVMS's /api/cookie: log in to a cookie session and out of it. */
+@ApiTags('ovms')
+@Controller('api/cookie')
+export class CookieController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @Authenticated({ right: 'session' })
+  @Header('content-type', OVMS_TEXT_TYPE)
+  @ApiOperation({ summary: 'Log in: answers Login ok and sets the ovmsapisession cookie' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 200, description: 'Login ok' })
+  async login(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const sessionId = await this.sessions.open(principal);
+    reply.header('set-cookie', cookie(request, sessionId));
+    return 'Login ok\n';
+  }
+
+  @Delete()
+  @Authenticated({ right: 'session' })
+  @Header('content-type', OVMS_TEXT_TYPE)
+  @ApiOperation({ summary: 'Log out: ends the session and clears the cookie' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 200, description: 'Logout ok' })
+  async logout(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    await this.sessions.close(principal);
+    reply.header('set-cookie', cookie(request, '', '; Max-Age=0'));
+    return 'Logout ok\n';
+  }
+}

@@ -1,0 +1,48 @@
+import { Database } from '@app/database';
+import { Injectable } from '@nestjs/common';
+import { StoredUser, USER_COLUMNS } from '../users/users.repository';
+
+export interface SessionOwner {
+  user: StoredUser;
+  tokenId: string | null;
+  permit: string;
+  lastUsed: Date;
+}
+
+/** Every query on cookie sessions. Sessions are found by the SHA-256 of the cookie value only. */
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly db: Database) {}
+
+  async create(idHash: string, userId: string, tokenId: string | null, permit: string): Promise<void> {
+    await this.db.query('INSERT INTO sessions (id_hash, user_id, token_id, permit) VALUES ($1, $2, $3, $4)', [idHash, userId, tokenId, permit]);
+  }
+
+  /** A live session (used within the idle time) and its owner, in one indexed query. */
+  async findLive(idHash: string, idleSeconds: number): Promise<SessionOwner | undefined> {
+    const result = await this.db.query<{ token_id: string | null; permit: string; last_used: Date; user: StoredUser }>(
+      {
+        name: 'session-owner',
+        text: `SELECT s.token_id, s.permit, s.last_used, (SELECT row_to_json(x) FROM (SELECT ${USER_COLUMNS}) x) AS user
+                 FROM sessions s JOIN users u ON u.id = s.user_id
+                WHERE s.id_hash = $1 AND s.last_used > now() - make_interval(secs => $2)`,
+      },
+      [idHash, idleSeconds],
+    );
+    const row = result.rows[0];
+    return row && { user: row.user, tokenId: row.token_id, permit: row.permit, lastUsed: row.last_used };
+  }
+
+  async touch(idHash: string): Promise<void> {
+    await this.db.query('UPDATE sessions SET last_used = now() WHERE id_hash = $1', [idHash]);
+  }
+
+  async delete(idHash: string): Promise<void> {
+    await this.db.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+  }
+
+  async purgeExpired(idleSeconds: number): Promise<number> {
+    const result = await this.db.query('DELETE FROM sessions WHERE last_used < now() - make_interval(secs => $1)', [idleSeconds]);
+    return result.rowCount ?? 0;
+  }
+}

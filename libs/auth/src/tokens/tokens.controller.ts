@@ -1,0 +1,62 @@
+import { RegistryError } from '@app/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../authenticated.decorator';
+import { OVMS_JSON_TYPE, ovmsJson } from '../ovms-json';
+import { CurrentPrincipal, Principal } from '../principal';
+import { TokensService } from './tokens.service';
+
+const TOKEN_ADMIN = { right: 'token.admin', orRight: 'admin' } as const;
+
+/** OVMS's /api/token: list, create and delete the caller's API tokens. */
+@ApiTags('ovms')
+@Controller('api/token')
+export class TokensController {
+  constructor(private readonly tokens: TokensService) {}
+
+  @Get()
+  @Authenticated(TOKEN_ADMIN)
+  @Header('content-type', OVMS_JSON_TYPE)
+  @ApiOperation({ summary: "List the caller's API tokens (masked)" })
+  async list(@CurrentPrincipal() principal: Principal): Promise<string> {
+    return ovmsJson(await this.tokens.list(principal));
+  }
+
+  @Post()
+  @Authenticated(TOKEN_ADMIN)
+  @Header('content-type', OVMS_JSON_TYPE)
+  @ApiOperation({ summary: 'Create an API token; the token is shown only in this answer' })
+  @ApiConsumes('multipart/form-data', 'application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        application: { type: 'string', maxLength: 32, default: 'notspecified' },
+        purpose: { type: 'string', maxLength: 80, default: 'notspecified' },
+        permit: { type: 'string', maxLength: 255, default: 'auth', example: 'auth,registry.write' },
+      },
+    },
+  })
+  @ApiResponse({ status: 201, description: '{application, owner, permit, purpose, token}' })
+  async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Query() query: Record<string, unknown>): Promise<string> {
+    // Like OVMS, fields may come in the body or the URL; the body wins.
+    const fields = { ...query, ...(body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {}) };
+    return ovmsJson(await this.tokens.create(principal, fields));
+  }
+
+  @Delete()
+  @Authenticated(TOKEN_ADMIN)
+  @ApiOperation({ summary: 'Without a token: 404 Token not specified' })
+  missingToken(): never {
+    throw new RegistryError(404, 'token not specified', 'Token not specified\n');
+  }
+
+  @Delete(':token')
+  @Authenticated(TOKEN_ADMIN)
+  @HttpCode(200)
+  @Header('content-type', OVMS_JSON_TYPE)
+  @ApiOperation({ summary: "Delete one of the caller's tokens, by the token itself or its id" })
+  async delete(@CurrentPrincipal() principal: Principal, @Param('token') token: string): Promise<string> {
+    return ovmsJson(await this.tokens.delete(principal, token));
+  }
+}

@@ -1,0 +1,84 @@
+import { badRequest, forbidden } from '@app/common';
+import { Injectable } from '@nestjs/common';
+import { Authenticator } from '../authenticator';
+import { ovmsTime } from '../ovms-json';
+import { Permit } from '../permit';
+import { Principal } from '../principal';
+import { newApiToken, sha256 } from '../secrets';
+import { TokensRepository } from './tokens.repository';
+
+const LIMITS = { application: 32, purpose: 80, permit: 255 } as const;
+const DEFAULTS = { application: 'notspecified', purpose: 'notspecified', permit: 'auth' } as const;
+type TokenField = keyof typeof LIMITS;
+
+function field(fields: Record<string, unknown>, name: TokenField): string {
+  let value = fields[name];
+  if (Array.isArray(value)) value = value[0];
+  if (value === undefined || value === null) return DEFAULTS[name];
+  if (typeof value !== 'string') throw badRequest(`${name} must be text`);
+  if (value.length > LIMITS[name]) throw badRequest(`${name} must be at most ${LIMITS[name]} characters`);
+  return value;
+}
+
+export interface TokenFields {
+  application: string;
+  purpose: string;
+  permit: Permit;
+}
+
+/** Checks the fields of a new token as OVMS clients send them (absent → OVMS defaults). */
+export function tokenFields(fields: Record<string, unknown>): TokenFields {
+  const application = field(fields, 'application');
+  const purpose = field(fields, 'purpose');
+  const permitText = field(fields, 'permit').trim();
+  const permit = Permit.parse(permitText);
+  if (permitText === '' || permit.authenticatesNothing) throw badRequest('permit must be * or a comma list of rights');
+  const unknown = permit.unknownRights();
+  if (unknown.length > 0) throw badRequest(`unknown right in permit: ${unknown.join(', ')}`);
+  return { application, purpose, permit };
+}
+
+/** Stores a new token for the user (hashed) and returns it: the only time it is seen. */
+export async function issueToken(tokens: TokensRepository, userId: string, fields: TokenFields): Promise<string> {
+  const token = newApiToken();
+  await tokens.create(userId, sha256(token), token.slice(0, 8), { application: fields.application, purpose: fields.purpose, permit: fields.permit.text });
+  return token;
+}
+
+/** OVMS API token maintenance (/api/token) for the caller's own tokens. */
+@Injectable()
+export class TokensService {
+  constructor(
+    private readonly tokens: TokensRepository,
+    private readonly authenticator: Authenticator,
+  ) {}
+
+  async list(principal: Principal) {
+    const tokens = await this.tokens.listByUser(principal.userId);
+    return tokens.map((token) => ({
+      application: token.application,
+      created: ovmsTime(token.created),
+      id: token.id,
+      lastused: ovmsTime(token.last_used),
+      owner: principal.username,
+      permit: token.permit,
+      purpose: token.purpose,
+      refreshed: ovmsTime(token.refreshed),
+      token: `${token.token_prefix}…`,
+    }));
+  }
+
+  async create(principal: Principal, body: Record<string, unknown>) {
+    const fields = tokenFields(body);
+    if (!principal.permit.covers(fields.permit)) throw forbidden('a token cannot carry rights its creator does not hold');
+    const token = await issueToken(this.tokens, principal.userId, fields);
+    return { application: fields.application, owner: principal.username, permit: fields.permit.text, purpose: fields.purpose, token };
+  }
+
+  /** Deletes by full token or by id; answers the same whether or not anything matched. */
+  async delete(principal: Principal, tokenOrId: string) {
+    const deleted = await this.tokens.delete(principal.userId, sha256(tokenOrId), tokenOrId);
+    for (const id of deleted) this.authenticator.forgetToken(id);
+    return { owner: principal.username, token: tokenOrId };
+  }
+}

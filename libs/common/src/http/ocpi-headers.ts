@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { surfaceOf } from '../errors/surface';
+
+/** Printable ASCII (spaces allowed), bounded: what we are willing to echo back in a header. */
+const ECHOABLE = /^[\x20-\x7e]{1,256}$/;
+
+function single(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  return text !== undefined && ECHOABLE.test(text) ? text : undefined;
+}
+
+/**
+ * OCPI 2.2.1's X-Request-ID / X-Correlation-ID on every /ocpi answer, errors and 404s included: the
+ * request's own values are echoed; when it carries none, the response still gets one (our request id).
+ */
+export function registerOcpiHeaders(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    if (surfaceOf(request.url) !== 'ocpi') return payload;
+    const requestId = single(request.headers['x-request-id']) ?? String(request.id ?? randomUUID());
+    reply.header('x-request-id', requestId);
+    reply.header('x-correlation-id', single(request.headers['x-correlation-id']) ?? requestId);
+    return payload;
+  });
+}

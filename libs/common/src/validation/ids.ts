@@ -1,0 +1,29 @@
+import { Injectable, PipeTransform } from '@nestjs/common';
+import { badRequest } from '../errors/registry-errors';
+
+/** Id patterns of Hono's management API; checked before any lookup. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_.:=-]+$/;
+export const MAX_ID_LENGTH = 256;
+
+export function checkId(kind: string, value: unknown, pattern: RegExp): string {
+  if (typeof value !== 'string' || value.length === 0) throw badRequest(`${kind} id is required`);
+  if (value.length > MAX_ID_LENGTH) throw badRequest(`${kind} id must be at most ${MAX_ID_LENGTH} characters`);
+  if (!pattern.test(value)) throw badRequest(`${kind} id must match ${pattern.source}`);
+  return value;
+}
+
+@Injectable()
+export class IdPipe implements PipeTransform<unknown, string> {
+  constructor(
+    private readonly kind: string,
+    private readonly pattern: RegExp,
+  ) {}
+
+  transform(value: unknown): string {
+    return checkId(this.kind, value, this.pattern);
+  }
+}
+
+export const TenantIdPipe = new IdPipe('tenant', TENANT_ID_PATTERN);
+export const DeviceIdPipe = new IdPipe('device', DEVICE_ID_PATTERN);

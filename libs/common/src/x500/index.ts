@@ -1,0 +1,3 @@
+export * from './distinguished-name';
+export * from './certificate';
+export * from './key-types';

@@ -1,0 +1,66 @@
+import { Authenticated } from '@app/auth';
+import { DeviceIdPipe, expectedVersions, formatEtag, parseIfMatch, TenantIdPipe } from '@app/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Put, Res } from '@nestjs/common';
+import { ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CredentialsService } from './credentials.service';
+import {
+  GenericCredentialDto,
+  PasswordCredentialDto,
+  PskCredentialDto,
+  RpkCredentialDto,
+  X509CertificateCredentialDto,
+} from './dto/credential.dto';
+import { CredentialsBody } from './dto/credentials-body.pipe';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const IF_MATCH = { name: 'If-Match', required: false, description: 'the ETag of the version to replace; * for any' };
+const CREDENTIAL_MODELS = [PasswordCredentialDto, PskCredentialDto, X509CertificateCredentialDto, RpkCredentialDto, GenericCredentialDto];
+const CREDENTIALS_SET = { type: 'array', items: { oneOf: CREDENTIAL_MODELS.map((model) => ({ $ref: getSchemaPath(model) })) } };
+
+/** Hono's credentials management: /v1/credentials/{tenantId}/{deviceId}. */
+@ApiTags('credentials')
+@ApiExtraModels(...CREDENTIAL_MODELS)
+@Controller('v1/credentials')
+export class CredentialsController {
+  constructor(private readonly credentials: CredentialsService) {}
+
+  @Get(':tenantId/:deviceId')
+  @Authenticated({ right: 'auth', tenantParam: 'tenantId' })
+  @ApiOperation({ summary: "Get a device's credentials", description: 'Secrets carry their id; password hashes, salts and PSK keys are never returned.' })
+  @ApiResponse({ status: 200, description: 'the set (a new device has []); ETag header', schema: CREDENTIALS_SET })
+  @ApiResponse({ status: 404, description: 'no such device' })
+  async get(
+    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @Param('deviceId', DeviceIdPipe) deviceId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const set = await this.credentials.get(tenantId, deviceId);
+    reply.header('etag', formatEtag(set.version)).header('content-type', JSON_TYPE);
+    return set.json;
+  }
+
+  @Put(':tenantId/:deviceId')
+  @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "Replace a device's credentials",
+    description: 'Patch mode: a secret sent with its id keeps its stored password hash or key unless new ones are given; omitted credentials and secrets are deleted.',
+  })
+  @ApiHeader(IF_MATCH)
+  @ApiBody({ schema: CREDENTIALS_SET })
+  @ApiResponse({ status: 204, description: 'replaced; ETag header' })
+  @ApiResponse({ status: 403, description: 'more credentials than the tenant allows per device' })
+  @ApiResponse({ status: 409, description: 'a type and auth-id is used by another device of the tenant' })
+  @ApiResponse({ status: 412, description: 'If-Match does not match the current version' })
+  async update(
+    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @Param('deviceId', DeviceIdPipe) deviceId: string,
+    @Body(CredentialsBody) body: Array<Record<string, unknown>>,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const version = await this.credentials.update(tenantId, deviceId, body, expectedVersions(parseIfMatch(ifMatch)));
+    reply.header('etag', formatEtag(version));
+  }
+}

@@ -1,0 +1,21 @@
+import { REGISTRY_CONFIG, RegistryConfig } from '@app/common';
+import { Module } from '@nestjs/common';
+import { CredentialsController } from './credentials.controller';
+import { CredentialsRepository } from './credentials.repository';
+import { CredentialsService } from './credentials.service';
+import { DeviceAuthenticationController } from './device-authentication.controller';
+import { DeviceAuthenticationService } from './device-authentication.service';
+import { PasswordHashing } from './password-hashing';
+
+/** Device credentials (Hono's management API) and device authentication for protocol adapters. */
+@Module({
+  controllers: [CredentialsController, DeviceAuthenticationController],
+  providers: [
+    CredentialsRepository,
+    CredentialsService,
+    DeviceAuthenticationService,
+    { provide: PasswordHashing, useFactory: (config: RegistryConfig) => new PasswordHashing(config.bcryptMaxCost), inject: [REGISTRY_CONFIG] },
+  ],
+  exports: [CredentialsService, CredentialsRepository],
+})
+export class CredentialsModule {}

@@ -1,0 +1,71 @@
+import { badRequest, tooManyRequests, unauthorized } from '@app/common';
+import { Injectable } from '@nestjs/common';
+import { normalizedSubjectDn } from './credential-body';
+import { CredentialForAuthentication, CredentialsRepository } from './credentials.repository';
+import { DeviceAuthThrottle } from './device-auth-throttle';
+import { DeviceAuthenticationDto, DeviceIdentityDto } from './dto/device-authentication.dto';
+import { PasswordHashing } from './password-hashing';
+
+type Secret = Record<string, unknown>;
+
+/** Enabled unless it says `enabled: false`, and now inside its validity window (if it has one). */
+function usable(secret: Secret, now: number): boolean {
+  if (secret.enabled === false) return false;
+  const notBefore = typeof secret['not-before'] === 'string' ? Date.parse(secret['not-before']) : undefined;
+  const notAfter = typeof secret['not-after'] === 'string' ? Date.parse(secret['not-after']) : undefined;
+  return (notBefore === undefined || now >= notBefore) && (notAfter === undefined || now <= notAfter);
+}
+
+/**
+ * Checks a device's credentials for a protocol adapter (SPEC 3.4, extension): 200 with the device's
+ * identity, or one and the same 401 whatever went wrong — unknown tenant, device or auth-id, anything
+ * disabled, no secret valid now, a wrong password. Failures are throttled per (tenant, auth-id).
+ */
+@Injectable()
+export class DeviceAuthenticationService {
+  private readonly throttle = new DeviceAuthThrottle();
+
+  constructor(
+    private readonly credentials: CredentialsRepository,
+    private readonly hashing: PasswordHashing,
+  ) {}
+
+  async authenticate(tenantId: string, request: DeviceAuthenticationDto): Promise<DeviceIdentityDto> {
+    const isPassword = request.type === 'hashed-password';
+    if (isPassword && request.password === undefined) throw badRequest('password is required for hashed-password');
+    const authId = isPassword ? request['auth-id'] : normalizedSubjectDn(request['auth-id']);
+    const wait = this.throttle.retryAfter(tenantId, authId);
+    if (wait > 0) throw tooManyRequests(wait);
+    const credential = await this.credentials.findForAuthentication(tenantId, request.type, authId);
+    const verified = isPassword ? await this.verifyPassword(credential, request.password!) : this.verifyCertificate(credential);
+    if (!verified) {
+      this.throttle.failure(tenantId, authId);
+      // the very answer the guard gives a caller without credentials: nothing tells the reasons apart
+      throw unauthorized();
+    }
+    this.throttle.success(tenantId, authId);
+    return { 'tenant-id': tenantId, 'device-id': credential!.device_id, 'auth-id': credential!.auth_id };
+  }
+
+  private enabled(credential: CredentialForAuthentication | undefined): credential is CredentialForAuthentication {
+    return credential !== undefined && credential.tenant_enabled && credential.device_enabled && credential.body.enabled !== false;
+  }
+
+  /** Every usable secret is tried; an unknown or disabled credential costs one bcrypt check all the same. */
+  private async verifyPassword(credential: CredentialForAuthentication | undefined, password: string): Promise<boolean> {
+    const now = Date.now();
+    const secrets = this.enabled(credential) ? credential.body.secrets.filter((secret) => usable(secret, now)) : [];
+    for (const secret of secrets) {
+      const stored = credential!.confidential[secret.id as string];
+      if (stored && (await this.hashing.verify(password, stored))) return true;
+    }
+    if (secrets.length === 0) await this.hashing.verifyNothing(password);
+    return false;
+  }
+
+  /** The adapter has verified the client certificate; here only the registration is checked. */
+  private verifyCertificate(credential: CredentialForAuthentication | undefined): boolean {
+    const now = Date.now();
+    return this.enabled(credential) && credential.body.secrets.some((secret) => usable(secret, now));
+  }
+}

@@ -1,0 +1,215 @@
+import { IsJsonObject, IsRfc3339 } from '@app/common';
+import { IsBase64Bytes } from '@app/tenants';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsString, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { HASH_FUNCTIONS } from '../password-hashing';
+
+/** Hono's patterns (SPEC 3.2). */
+export const CREDENTIAL_TYPE_PATTERN = /^[a-z0-9-]+$/;
+export const PASSWORD_AUTH_ID_PATTERN = /^[A-Za-z0-9_=.-]+$/;
+export const MAX_TYPE_LENGTH = 256;
+
+export const TYPES = { password: 'hashed-password', psk: 'psk', x509: 'x509-cert', rpk: 'rpk' } as const;
+
+/** Optional, but not nullable: `null` is a wrong type like any other (as for tenants). */
+const Optional = () => ValidateIf((_object, value) => value !== undefined);
+
+/** A list of secrets: an array of objects, each validated as `type`. */
+function Secrets(type: () => new () => object, required = true) {
+  return (target: object, property: string) => {
+    if (!required) Optional()(target, property);
+    IsArray()(target, property);
+    if (required) ArrayMinSize(1)(target, property);
+    IsObject({ each: true, message: 'each secret must be a JSON object' })(target, property);
+    ValidateNested({ each: true })(target, property);
+    Type(type)(target, property);
+  };
+}
+
+/** The properties every secret has (`CommonSecret`). */
+export class CommonSecretDto {
+  @ApiPropertyOptional({ description: 'assigned by the registry; send it back to keep (patch) this secret', example: '349556ea-4902-47c7-beb0-1009ab693fb4' })
+  @Optional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(256)
+  id?: string;
+
+  @ApiPropertyOptional({ default: true })
+  @Optional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z' })
+  @Optional()
+  @IsRfc3339()
+  'not-before'?: string;
+
+  @ApiPropertyOptional({ example: '2027-12-24T19:00:00Z' })
+  @Optional()
+  @IsRfc3339()
+  'not-after'?: string;
+
+  @ApiPropertyOptional()
+  @Optional()
+  @IsString()
+  comment?: string;
+}
+
+export class PasswordSecretDto extends CommonSecretDto {
+  @ApiPropertyOptional({ writeOnly: true, description: 'hashed by the registry with bcrypt; never stored nor returned' })
+  @Optional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  'pwd-plain'?: string;
+
+  @ApiPropertyOptional({ enum: HASH_FUNCTIONS, writeOnly: true })
+  @Optional()
+  @IsIn(HASH_FUNCTIONS, { message: `hash-function must be one of ${HASH_FUNCTIONS.join(', ')}` })
+  'hash-function'?: string;
+
+  @ApiPropertyOptional({ writeOnly: true, description: 'bcrypt hash, or Base64 of SHA-xxx(salt ‖ password)' })
+  @Optional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  'pwd-hash'?: string;
+
+  @ApiPropertyOptional({ format: 'byte', writeOnly: true })
+  @Optional()
+  @IsBase64Bytes()
+  salt?: string;
+}
+
+export class PskSecretDto extends CommonSecretDto {
+  @ApiPropertyOptional({ format: 'byte', writeOnly: true, description: 'the shared key; required unless the secret is kept by its id' })
+  @Optional()
+  @IsBase64Bytes()
+  key?: string;
+}
+
+export class X509CertificateSecretDto extends CommonSecretDto {}
+
+export class RpkSecretDto extends CommonSecretDto {
+  @ApiPropertyOptional({ format: 'byte', description: 'Base64 DER SubjectPublicKeyInfo' })
+  @Optional()
+  @IsBase64Bytes()
+  key?: string;
+
+  @ApiPropertyOptional({ example: 'EC', description: 'required with key' })
+  @Optional()
+  @IsString()
+  @IsNotEmpty()
+  algorithm?: string;
+
+  @ApiPropertyOptional({ format: 'byte', writeOnly: true, description: 'Base64 DER X.509 certificate: key, algorithm and validity are taken from it' })
+  @Optional()
+  @IsBase64Bytes()
+  cert?: string;
+}
+
+/** `type`, `enabled`, `comment`, `ext`: the same in every credential. */
+export class CommonCredentialDto {
+  @ApiProperty({ example: 'hashed-password', pattern: CREDENTIAL_TYPE_PATTERN.source })
+  @IsString()
+  @MaxLength(MAX_TYPE_LENGTH)
+  @Matches(CREDENTIAL_TYPE_PATTERN, { message: `type must match ${CREDENTIAL_TYPE_PATTERN.source}` })
+  type: string;
+
+  @ApiPropertyOptional({ default: true })
+  @Optional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional()
+  @Optional()
+  @IsString()
+  comment?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @Optional()
+  @IsJsonObject()
+  ext?: Record<string, unknown>;
+}
+
+export class PasswordCredentialDto extends CommonCredentialDto {
+  @ApiProperty({ example: 'sensor1', pattern: PASSWORD_AUTH_ID_PATTERN.source })
+  @IsString()
+  @Matches(PASSWORD_AUTH_ID_PATTERN, { message: `auth-id must match ${PASSWORD_AUTH_ID_PATTERN.source}` })
+  'auth-id': string;
+
+  @ApiProperty({ type: [PasswordSecretDto] })
+  @Secrets(() => PasswordSecretDto)
+  secrets: PasswordSecretDto[];
+}
+
+export class PskCredentialDto extends CommonCredentialDto {
+  @ApiProperty({ description: 'the PSK identity' })
+  @IsString()
+  @IsNotEmpty()
+  'auth-id': string;
+
+  @ApiProperty({ type: [PskSecretDto] })
+  @Secrets(() => PskSecretDto)
+  secrets: PskSecretDto[];
+}
+
+export class X509CertificateCredentialDto extends CommonCredentialDto {
+  @ApiPropertyOptional({ example: 'CN=device-1,O=ACME', description: 'subject DN (RFC 2253, stored normalised); taken from cert when that is given' })
+  @Optional()
+  @IsString()
+  @IsNotEmpty()
+  'auth-id'?: string;
+
+  @ApiPropertyOptional({ format: 'byte', writeOnly: true, description: 'Base64 DER client certificate: subject DN and validity are taken from it' })
+  @Optional()
+  @IsBase64Bytes()
+  cert?: string;
+
+  @ApiPropertyOptional({ type: [X509CertificateSecretDto], description: 'exactly one (its validity); ignored when cert is given' })
+  @Secrets(() => X509CertificateSecretDto, false)
+  secrets?: X509CertificateSecretDto[];
+}
+
+export class RpkCredentialDto extends CommonCredentialDto {
+  @ApiProperty()
+  @IsString()
+  @IsNotEmpty()
+  'auth-id': string;
+
+  @ApiProperty({ type: [RpkSecretDto] })
+  @Secrets(() => RpkSecretDto)
+  secrets: RpkSecretDto[];
+}
+
+/** Any other type: secrets hold arbitrary properties besides the common ones (checked by the service). */
+export class GenericCredentialDto extends CommonCredentialDto {
+  @ApiProperty()
+  @IsString()
+  @IsNotEmpty()
+  'auth-id': string;
+
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } })
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsObject({ each: true, message: 'each secret must be a JSON object' })
+  secrets: Array<Record<string, unknown>>;
+}
+
+/** The DTO that validates a credential of the given type. */
+export function credentialDtoFor(type: string): new () => CommonCredentialDto {
+  switch (type) {
+    case TYPES.password:
+      return PasswordCredentialDto;
+    case TYPES.psk:
+      return PskCredentialDto;
+    case TYPES.x509:
+      return X509CertificateCredentialDto;
+    case TYPES.rpk:
+      return RpkCredentialDto;
+    default:
+      return GenericCredentialDto;
+  }
+}

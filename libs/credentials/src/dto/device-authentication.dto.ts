@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsNotEmpty, IsString, MaxLength, ValidateIf } from 'class-validator';
+
+export const AUTHENTICATION_TYPES = ['hashed-password', 'x509-cert'] as const;
+
+/** What a protocol adapter sends to check a device's credentials (SPEC 3.4, extension). */
+export class DeviceAuthenticationDto {
+  @ApiProperty({ enum: AUTHENTICATION_TYPES })
+  @IsIn(AUTHENTICATION_TYPES, { message: `type must be one of ${AUTHENTICATION_TYPES.join(', ')}` })
+  type: string;
+
+  @ApiProperty({ example: 'sensor1', description: 'for x509-cert the subject DN of the client certificate (the adapter has verified the certificate)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4096)
+  'auth-id': string;
+
+  @ApiPropertyOptional({ description: 'required for hashed-password' })
+  @ValidateIf((_object, value) => value !== undefined)
+  @IsString()
+  @MaxLength(4096)
+  password?: string;
+}
+
+/** Who the device is, when it authenticated. */
+export class DeviceIdentityDto {
+  @ApiProperty()
+  'tenant-id': string;
+
+  @ApiProperty()
+  'device-id': string;
+
+  @ApiProperty()
+  'auth-id': string;
+}

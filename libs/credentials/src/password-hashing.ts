@@ -1,0 +1,92 @@
+import { compare, hash } from 'bcrypt';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+
+export const HASH_FUNCTIONS = ['bcrypt', 'sha-256', 'sha-512'] as const;
+export type HashFunction = (typeof HASH_FUNCTIONS)[number];
+
+/** A password secret's confidential part, as stored. */
+export interface PasswordHash {
+  'hash-function': HashFunction;
+  'pwd-hash': string;
+  /** Base64; the SHA functions prepend it to the password (bcrypt carries its own). */
+  salt?: string;
+}
+
+/** `$2a$`, `$2b$` and `$2y$` are the same algorithm; the cost is the two digits after the prefix. */
+const BCRYPT_HASH = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
+
+/** The cost of a bcrypt hash, or undefined when the text is not one. */
+export function bcryptCost(passwordHash: string): number | undefined {
+  const match = BCRYPT_HASH.exec(passwordHash);
+  if (!match) return undefined;
+  const cost = Number(match[1]);
+  return cost >= 4 && cost <= 31 ? cost : undefined;
+}
+
+/** Runs at most `limit` tasks at once; the rest wait in order. */
+class Limiter {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/**
+ * Hashing and verifying device passwords. bcrypt runs on libuv's thread pool (never on the event
+ * loop), and at most one core less than the machine has does bcrypt at a time, so that reads keep a
+ * core to themselves while passwords are written or checked at full speed.
+ */
+export class PasswordHashing {
+  private readonly limiter = new Limiter(Math.max(1, availableParallelism() - 1));
+  private dummy: Promise<string> | undefined;
+
+  constructor(private readonly cost: number) {}
+
+  /** Hono stores `$2a$` (Spring's BCrypt); node's bcrypt writes `$2b$`, the same algorithm. */
+  async hash(password: string): Promise<PasswordHash> {
+    const hashed = await this.limiter.run(() => hash(password, this.cost));
+    return { 'hash-function': 'bcrypt', 'pwd-hash': hashed.replace(/^\$2b\$/, '$2a$') };
+  }
+
+  async verify(password: string, stored: PasswordHash): Promise<boolean> {
+    switch (stored['hash-function']) {
+      case 'bcrypt':
+        // node's bcrypt knows $2a$ and $2b$ only
+        return this.limiter.run(() => compare(password, stored['pwd-hash'].replace(/^\$2y\$/, '$2b$'))).catch(() => false);
+      case 'sha-256':
+      case 'sha-512':
+        return verifySha(stored['hash-function'], password, stored);
+      default:
+        return false;
+    }
+  }
+
+  /** As costly as checking a bcrypt password, for unknown auth-ids (so timing does not tell them apart). */
+  async verifyNothing(password: string): Promise<false> {
+    this.dummy ??= hash(randomBytes(16).toString('hex'), this.cost);
+    const dummy = await this.dummy;
+    await this.limiter.run(() => compare(password, dummy));
+    return false;
+  }
+}
+
+/** Hono: `pwd-hash` = Base64(SHA-xxx(salt bytes ‖ UTF-8 password)). */
+function verifySha(fn: 'sha-256' | 'sha-512', password: string, stored: PasswordHash): boolean {
+  const digest = createHash(fn === 'sha-256' ? 'sha256' : 'sha512');
+  if (stored.salt) digest.update(Buffer.from(stored.salt, 'base64'));
+  const actual = digest.update(password, 'utf8').digest();
+  const expected = Buffer.from(stored['pwd-hash'], 'base64');
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

@@ -1,0 +1,18 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSourceOptions } from 'typeorm';
+import { Database } from './database.service';
+
+/** The TypeORM connection (migrations, entities) and the raw-SQL `Database` on its pool. */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DataSourceOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [TypeOrmModule.forRoot({ ...options, retryAttempts: 0, manualInitialization: false })],
+      providers: [Database],
+      exports: [Database],
+    };
+  }
+}

@@ -1,0 +1,131 @@
+import { Authenticated } from '@app/auth';
+import {
+  badRequest,
+  DeviceIdPipe,
+  expectedVersions,
+  formatEtag,
+  OptionalBody,
+  parseIfMatch,
+  RequiredBody,
+  TenantIdPipe,
+} from '@app/common';
+import { parseSearchParameters } from '@app/database';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { DevicesService } from './devices.service';
+import { DeviceDto } from './dto/device.dto';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const IF_MATCH = { name: 'If-Match', required: false, description: 'the ETag of the version to replace; * for any' };
+
+function parseIsGateway(value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw badRequest('isGateway must be true or false');
+}
+
+/** Hono's device management: /v1/devices/{tenantId}[/{deviceId}]. */
+@ApiTags('devices')
+@Controller('v1/devices')
+export class DevicesController {
+  constructor(private readonly devices: DevicesService) {}
+
+  @Post(':tenantId')
+  @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
+  @ApiOperation({ summary: 'Create a device with a generated id' })
+  @ApiResponse({ status: 201, description: 'created; Location and ETag headers, body {"id"}' })
+  createWithGeneratedId(@Param('tenantId', TenantIdPipe) tenantId: string, @Body(OptionalBody) body: DeviceDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.create(tenantId, undefined, body, reply);
+  }
+
+  @Post(':tenantId/:deviceId')
+  @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
+  @ApiOperation({ summary: 'Create a device with the given id' })
+  @ApiResponse({ status: 201, description: 'created' })
+  @ApiResponse({ status: 409, description: 'a device with this id exists' })
+  createWithId(
+    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @Param('deviceId', DeviceIdPipe) deviceId: string,
+    @Body(OptionalBody) body: DeviceDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.create(tenantId, deviceId, body, reply);
+  }
+
+  private async create(tenantId: string, deviceId: string | undefined, body: DeviceDto, reply: FastifyReply) {
+    const created = await this.devices.create(tenantId, deviceId, body as Record<string, unknown>);
+    reply
+      .status(201)
+      .header('location', `/v1/devices/${encodeURIComponent(tenantId)}/${encodeURIComponent(created.id)}`)
+      .header('etag', formatEtag(created.version));
+    return { id: created.id };
+  }
+
+  @Get(':tenantId')
+  @Authenticated({ right: 'auth', tenantParam: 'tenantId' })
+  @ApiOperation({ summary: 'Search devices' })
+  @ApiQuery({ name: 'pageSize', required: false, type: Number })
+  @ApiQuery({ name: 'pageOffset', required: false, type: Number, description: 'page index' })
+  @ApiQuery({ name: 'filterJson', required: false, isArray: true, type: String, example: '{"field":"/ext/brand","value":"acme*"}' })
+  @ApiQuery({ name: 'sortJson', required: false, isArray: true, type: String, example: '{"field":"/id","direction":"desc"}' })
+  @ApiQuery({ name: 'isGateway', required: false, type: Boolean })
+  async search(@Param('tenantId', TenantIdPipe) tenantId: string, @Query() query: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply) {
+    const search = parseSearchParameters(query, ['isGateway']);
+    const isGateway = parseIsGateway(query.isGateway);
+    reply.header('content-type', JSON_TYPE);
+    return this.devices.search(tenantId, search, isGateway);
+  }
+
+  @Delete(':tenantId')
+  @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete all devices of a tenant' })
+  async deleteAll(@Param('tenantId', TenantIdPipe) tenantId: string): Promise<void> {
+    await this.devices.deleteAll(tenantId);
+  }
+
+  @Get(':tenantId/:deviceId')
+  @Authenticated({ right: 'auth', tenantParam: 'tenantId' })
+  @ApiOperation({ summary: 'Get a device' })
+  @ApiResponse({ status: 200, type: DeviceDto })
+  async get(
+    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @Param('deviceId', DeviceIdPipe) deviceId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const device = await this.devices.get(tenantId, deviceId);
+    reply.header('etag', formatEtag(device.version)).header('content-type', JSON_TYPE);
+    return device.json;
+  }
+
+  @Put(':tenantId/:deviceId')
+  @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Replace a device' })
+  @ApiHeader(IF_MATCH)
+  async update(
+    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @Param('deviceId', DeviceIdPipe) deviceId: string,
+    @Body(RequiredBody) body: DeviceDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const version = await this.devices.update(tenantId, deviceId, body as Record<string, unknown>, expectedVersions(parseIfMatch(ifMatch)));
+    reply.header('etag', formatEtag(version));
+  }
+
+  @Delete(':tenantId/:deviceId')
+  @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a device and its credentials' })
+  @ApiHeader(IF_MATCH)
+  async delete(
+    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @Param('deviceId', DeviceIdPipe) deviceId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<void> {
+    await this.devices.delete(tenantId, deviceId, expectedVersions(parseIfMatch(ifMatch)));
+  }
+}

@@ -1,0 +1,146 @@
+import { Injectable } from '@nestjs/common';
+import { Database, filterConditions, orderBy, SearchableTable, SearchParameters, SqlParams } from '@app/database';
+import { randomUUID } from 'node:crypto';
+
+export interface StoredDevice {
+  id: string;
+  /** The stored JSON as text, spliced into responses without a parse/stringify round trip. */
+  body: string;
+  version: string;
+  created: Date;
+  updated: Date | null;
+}
+
+export type WriteOutcome = { outcome: 'ok'; version: string } | { outcome: 'missing' | 'version-mismatch' };
+export type CreateOutcome =
+  | { outcome: 'created'; version: string }
+  | { outcome: 'tenant-missing' | 'exists' | 'limit-reached' };
+
+export const DEVICES_TABLE: SearchableTable = {
+  table: 'devices',
+  scopeColumn: 'tenant_id',
+  columns: {
+    '/id': { column: 'id', type: 'text' },
+    '/status/created': { column: 'created', type: 'timestamp' },
+    '/status/updated': { column: 'updated', type: 'timestamp' },
+  },
+};
+
+/** Every query on devices. Each operation is one statement, or one transaction where a counter moves with it. */
+@Injectable()
+export class DevicesRepository {
+  constructor(private readonly db: Database) {}
+
+  async find(tenantId: string, deviceId: string): Promise<StoredDevice | undefined> {
+    const result = await this.db.query<StoredDevice>(
+      { name: 'device-find', text: 'SELECT id, body::text AS body, version, created, updated FROM devices WHERE tenant_id = $1 AND id = $2' },
+      [tenantId, deviceId],
+    );
+    return result.rows[0];
+  }
+
+  /**
+   * Creates a device and moves the tenant's device counter in one transaction. The counter update
+   * checks the limit and locks the tenant row, so concurrent creates cannot exceed it.
+   */
+  async create(tenantId: string, deviceId: string, body: object, globalLimit: number): Promise<CreateOutcome> {
+    const version = randomUUID();
+    return this.db.transaction(async (tx) => {
+      const counted = await tx.query(
+        `UPDATE tenants SET device_count = device_count + 1
+          WHERE id = $1
+            AND (COALESCE((body #>> '{registration-limits,max-devices}')::bigint, $2) < 0
+                 OR device_count < COALESCE((body #>> '{registration-limits,max-devices}')::bigint, $2))
+          RETURNING id`,
+        [tenantId, globalLimit],
+      );
+      if (counted.rowCount === 0) {
+        const tenant = await tx.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId]);
+        return { outcome: tenant.rowCount === 0 ? 'tenant-missing' : 'limit-reached' } as CreateOutcome;
+      }
+      const inserted = await tx.query(
+        `INSERT INTO devices (tenant_id, id, body, version, created) VALUES ($1, $2, $3, $4, date_trunc('second', now()))
+         ON CONFLICT DO NOTHING`,
+        [tenantId, deviceId, body, version],
+      );
+      if (inserted.rowCount === 0) throw new DeviceExists();
+      return { outcome: 'created', version } as CreateOutcome;
+    }).catch((error) => {
+      if (error instanceof DeviceExists) return { outcome: 'exists' } as CreateOutcome;
+      throw error;
+    });
+  }
+
+  /** The version check and the write are one statement: of concurrent writers holding one version, one wins. */
+  async update(tenantId: string, deviceId: string, body: object, expected: string[] | null): Promise<WriteOutcome> {
+    const version = randomUUID();
+    const updated = await this.db.query<{ version: string }>(
+      `UPDATE devices SET body = $3, version = $4, updated = date_trunc('second', now())
+        WHERE tenant_id = $1 AND id = $2 AND ($5::text[] IS NULL OR version = ANY($5::text[]))
+        RETURNING version`,
+      [tenantId, deviceId, body, version, expected],
+    );
+    if (updated.rowCount === 1) return { outcome: 'ok', version };
+    return { outcome: (await this.exists(tenantId, deviceId)) ? 'version-mismatch' : 'missing' };
+  }
+
+  async delete(tenantId: string, deviceId: string, expected: string[] | null): Promise<WriteOutcome> {
+    const deleted = await this.db.query<{ deleted: number }>(
+      `WITH gone AS (
+         DELETE FROM devices WHERE tenant_id = $1 AND id = $2 AND ($3::text[] IS NULL OR version = ANY($3::text[])) RETURNING 1
+       ), counted AS (
+         UPDATE tenants SET device_count = device_count - (SELECT count(*) FROM gone) WHERE id = $1 AND EXISTS (SELECT 1 FROM gone)
+       )
+       SELECT count(*)::int AS deleted FROM gone`,
+      [tenantId, deviceId, expected],
+    );
+    if (deleted.rows[0].deleted === 1) return { outcome: 'ok', version: '' };
+    return { outcome: (await this.exists(tenantId, deviceId)) ? 'version-mismatch' : 'missing' };
+  }
+
+  async deleteAll(tenantId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('DELETE FROM devices WHERE tenant_id = $1', [tenantId]);
+      await tx.query('UPDATE tenants SET device_count = 0 WHERE id = $1', [tenantId]);
+    });
+  }
+
+  async exists(tenantId: string, deviceId: string): Promise<boolean> {
+    const found = await this.db.query('SELECT 1 FROM devices WHERE tenant_id = $1 AND id = $2', [tenantId, deviceId]);
+    return found.rowCount === 1;
+  }
+
+  /** One page of a search and the total, in one statement. */
+  async search(tenantId: string, search: SearchParameters, isGateway: boolean | undefined): Promise<{ total: number; page: StoredDevice[] }> {
+    const params = new SqlParams();
+    const where = [`t.tenant_id = ${params.add(tenantId)}`, ...filterConditions(DEVICES_TABLE, search.filters, params)];
+    let gateways: string | undefined;
+    if (isGateway !== undefined) {
+      // The gateways are few: collect their ids through the partial indexes, then probe by primary key.
+      gateways = `t.id = ANY(ARRAY(
+          SELECT jsonb_array_elements_text(g.body -> 'via') FROM devices g WHERE g.tenant_id = $1 AND g.body ? 'via'
+          UNION SELECT m.id FROM devices m WHERE m.tenant_id = $1 AND m.body ? 'memberOf'))`;
+      where.push(isGateway ? gateways : `NOT ${gateways}`);
+    }
+    const condition = where.join(' AND ');
+    // Totals come from the tenant's device counter where they can, so paging a million devices never counts them.
+    const counter = `(SELECT device_count FROM tenants WHERE id = $1)`;
+    let total = `(SELECT count(*) FROM devices t WHERE ${condition})`;
+    if (search.filters.length === 0 && isGateway === undefined) total = counter;
+    if (search.filters.length === 0 && isGateway === false) total = `${counter} - (SELECT count(*) FROM devices t WHERE t.tenant_id = $1 AND ${gateways})`;
+    const order = orderBy(DEVICES_TABLE, search.sorts, params);
+    const limit = params.add(search.pageSize);
+    const offset = params.add(search.pageSize * search.pageOffset);
+    const result = await this.db.query<{ total: string | null; page: StoredDevice[] | null }>(
+      `SELECT ${total} AS total,
+              (SELECT json_agg(json_build_object('id', p.id, 'body', p.body::text, 'version', p.version, 'created', p.created, 'updated', p.updated))
+                 FROM (SELECT t.id, t.body, t.version, t.created, t.updated FROM devices t WHERE ${condition}
+                       ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}) p) AS page`,
+      params.values,
+    );
+    const row = result.rows[0];
+    return { total: Number(row.total ?? 0), page: row.page ?? [] };
+  }
+}
+
+class DeviceExists extends Error {}

@@ -1,0 +1,87 @@
+import { badRequest, conflict, forbidden, formatTimestamp, notFound, preconditionFailed, REGISTRY_CONFIG, RegistryConfig } from '@app/common';
+import { SearchParameters } from '@app/database';
+import { Inject, Injectable } from '@nestjs/common';
+import { TenantsRepository } from '@app/tenants';
+import { randomUUID } from 'node:crypto';
+import { DevicesRepository, StoredDevice, WriteOutcome } from './devices.repository';
+
+/** A device ready for the wire: JSON text (stored body + status) and its version. */
+export interface DeviceView {
+  json: string;
+  version: string;
+}
+
+/** `{...body, "status": {...}}` without parsing the stored body again. */
+export function deviceJson(device: StoredDevice, withId = false): string {
+  const status: Record<string, string> = { created: formatTimestamp(device.created) };
+  if (device.updated) status.updated = formatTimestamp(device.updated);
+  const head = withId ? `{"id":${JSON.stringify(device.id)},` : '{';
+  const inner = device.body.slice(1, -1).trim();
+  return `${head}${inner}${inner === '' ? '' : ','}"status":${JSON.stringify(status)}}`;
+}
+
+/** The stored form of a device body: what the client sent, less the read-only status. */
+export function storableDevice(body: Record<string, unknown>): Record<string, unknown> {
+  if ('memberOf' in body && ('via' in body || 'viaGroups' in body)) {
+    throw badRequest('a device with memberOf (a gateway) cannot have via or viaGroups');
+  }
+  const { status: _ignored, ...rest } = body;
+  return rest;
+}
+
+function checkWrite(outcome: WriteOutcome, tenantId: string, deviceId: string): string {
+  if (outcome.outcome === 'ok') return outcome.version;
+  if (outcome.outcome === 'missing') throw notFound(`device ${deviceId} of tenant ${tenantId} not found`);
+  throw preconditionFailed();
+}
+
+@Injectable()
+export class DevicesService {
+  constructor(
+    private readonly devices: DevicesRepository,
+    private readonly tenants: TenantsRepository,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+  ) {}
+
+  async create(tenantId: string, deviceId: string | undefined, body: Record<string, unknown>): Promise<{ id: string; version: string }> {
+    const id = deviceId ?? randomUUID();
+    const created = await this.devices.create(tenantId, id, storableDevice(body), this.config.maxDevicesPerTenant);
+    switch (created.outcome) {
+      case 'created':
+        return { id, version: created.version };
+      case 'tenant-missing':
+        throw notFound(`tenant ${tenantId} not found`);
+      case 'exists':
+        throw conflict(`device ${id} already exists`);
+      case 'limit-reached':
+        throw forbidden(`tenant ${tenantId} has reached its device limit`);
+    }
+  }
+
+  async get(tenantId: string, deviceId: string): Promise<DeviceView> {
+    const device = await this.devices.find(tenantId, deviceId);
+    if (!device) throw notFound(`device ${deviceId} of tenant ${tenantId} not found`);
+    return { json: deviceJson(device), version: device.version };
+  }
+
+  async update(tenantId: string, deviceId: string, body: Record<string, unknown>, expected: string[] | null): Promise<string> {
+    return checkWrite(await this.devices.update(tenantId, deviceId, storableDevice(body), expected), tenantId, deviceId);
+  }
+
+  /** 204 when the tenant itself is gone (Hono); 404 only when the tenant exists but the device does not. */
+  async delete(tenantId: string, deviceId: string, expected: string[] | null): Promise<void> {
+    const outcome = await this.devices.delete(tenantId, deviceId, expected);
+    if (outcome.outcome === 'missing' && !(await this.tenants.exists(tenantId))) return;
+    checkWrite(outcome, tenantId, deviceId);
+  }
+
+  deleteAll(tenantId: string): Promise<void> {
+    return this.devices.deleteAll(tenantId);
+  }
+
+  async search(tenantId: string, search: SearchParameters, isGateway: boolean | undefined): Promise<string> {
+    const { total, page } = await this.devices.search(tenantId, search, isGateway);
+    if (total === 0) throw notFound('no devices match the search');
+    return `{"total":${total},"result":[${page.map((device) => deviceJson(device, true)).join(',')}]}`;
+  }
+}

@@ -1,0 +1,240 @@
+import { describeValidationErrors } from '@app/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { plainToInstance, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  registerDecorator,
+  ValidateNested,
+  validateSync,
+  ValidationArguments,
+} from 'class-validator';
+import { OcpiVersion } from '../ocpi-versions';
+
+/** OCPI's credentials token: string(64) of printable non-whitespace ASCII (U+0021 to U+007E). */
+export const OCPI_TOKEN_PATTERN = /^[\x21-\x7e]{1,64}$/;
+export const OCPI_ROLES = ['CPO', 'EMSP', 'HUB', 'NAP', 'NSP', 'OTHER', 'SCSP'] as const;
+export const IMAGE_CATEGORIES = ['CHARGER', 'ENTRANCE', 'LOCATION', 'NETWORK', 'OPERATOR', 'OTHER', 'OWNER'] as const;
+/** CiString(3) and CiString(2): ISO 15118 party ids and ISO 3166 alpha-2 country codes. */
+const PARTY_ID = /^[A-Za-z0-9]{3}$/;
+const COUNTRY_CODE = /^[A-Za-z]{2}$/;
+/** Business names are UTF-8 in 2.2.1 (ASCII before); control characters are refused in every version. */
+const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;
+
+/** OCPI's URL type: an absolute http(s) URL of at most 255 characters. */
+export function isOcpiUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 255) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function IsOcpiUrl() {
+  return (target: object, property: string) =>
+    registerDecorator({
+      name: 'isOcpiUrl',
+      target: target.constructor,
+      propertyName: property,
+      validator: {
+        validate: (value: unknown) => isOcpiUrl(value),
+        defaultMessage: (args: ValidationArguments) => `${args.property} must be an http(s) URL of at most 255 characters`,
+      },
+    });
+}
+
+export class ImageDto {
+  @ApiProperty()
+  @IsOcpiUrl()
+  url: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsOcpiUrl()
+  thumbnail?: string;
+
+  @ApiProperty({ enum: IMAGE_CATEGORIES })
+  @IsIn(IMAGE_CATEGORIES)
+  category: string;
+
+  @ApiProperty({ example: 'png' })
+  @IsString()
+  @Length(1, 4)
+  type: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(99999)
+  width?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(99999)
+  height?: number;
+}
+
+export class BusinessDetailsDto {
+  @ApiProperty({ maxLength: 100 })
+  @IsString()
+  @Length(1, 100)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
+  name: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsOcpiUrl()
+  website?: string;
+
+  @ApiPropertyOptional({ type: ImageDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ImageDto)
+  logo?: ImageDto;
+}
+
+abstract class TokenAndUrl {
+  @ApiProperty({ maxLength: 64, description: 'printable non-whitespace ASCII' })
+  @IsString()
+  @Matches(OCPI_TOKEN_PATTERN, { message: 'token must be 1 to 64 printable non-whitespace ASCII characters' })
+  token: string;
+
+  @ApiProperty({ description: "the party's versions URL" })
+  @IsOcpiUrl()
+  url: string;
+}
+
+/** The credentials object of OCPI 2.0 and 2.1.1. */
+export class Credentials211Dto extends TokenAndUrl {
+  @ApiProperty({ type: BusinessDetailsDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => BusinessDetailsDto)
+  business_details: BusinessDetailsDto;
+
+  @ApiProperty({ example: 'EXA' })
+  @IsString()
+  @Matches(PARTY_ID, { message: 'party_id must be 3 letters or digits' })
+  party_id: string;
+
+  @ApiProperty({ example: 'NL' })
+  @IsString()
+  @Matches(COUNTRY_CODE, { message: 'country_code must be 2 letters' })
+  country_code: string;
+}
+
+export class CredentialsRoleDto {
+  @ApiProperty({ enum: OCPI_ROLES })
+  @IsIn(OCPI_ROLES)
+  role: string;
+
+  @ApiProperty({ type: BusinessDetailsDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => BusinessDetailsDto)
+  business_details: BusinessDetailsDto;
+
+  @ApiProperty({ example: 'EXA' })
+  @IsString()
+  @Matches(PARTY_ID, { message: 'party_id must be 3 letters or digits' })
+  party_id: string;
+
+  @ApiProperty({ example: 'NL' })
+  @IsString()
+  @Matches(COUNTRY_CODE, { message: 'country_code must be 2 letters' })
+  country_code: string;
+}
+
+/** The credentials object of OCPI 2.2.1. */
+export class Credentials221Dto extends TokenAndUrl {
+  @ApiProperty({ type: [CredentialsRoleDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsObject({ each: true, message: 'each role must be a JSON object' })
+  @ValidateNested({ each: true })
+  @Type(() => CredentialsRoleDto)
+  roles: CredentialsRoleDto[];
+}
+
+/** A peer's credentials, validated and reduced to what we keep. */
+export interface PeerCredentials {
+  token: string;
+  url: string;
+  /** 2.2.1: `{roles}`; 2.0/2.1.1: `{party_id, country_code, business_details}`. */
+  party: Record<string, unknown>;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Only the properties OCPI defines (unknown ones are ignored, as OCPI asks of receivers). */
+function pick(value: unknown, keys: string[]): unknown {
+  if (!isObject(value)) return value;
+  const picked: Json = {};
+  for (const key of keys) if (Object.prototype.hasOwnProperty.call(value, key) && value[key] !== null) picked[key] = value[key];
+  return picked;
+}
+
+const IMAGE_KEYS = ['url', 'thumbnail', 'category', 'type', 'width', 'height'];
+
+function pickBusinessDetails(value: unknown): unknown {
+  const picked = pick(value, ['name', 'website', 'logo']);
+  if (isObject(picked) && picked.logo !== undefined) picked.logo = pick(picked.logo, IMAGE_KEYS);
+  return picked;
+}
+
+function pickCredentials(version: OcpiVersion, body: Json): Json {
+  if (version === '2.2.1') {
+    const picked = pick(body, ['token', 'url', 'roles']) as Json;
+    if (Array.isArray(picked.roles)) {
+      picked.roles = picked.roles.map((role) => {
+        const r = pick(role, ['role', 'business_details', 'party_id', 'country_code']);
+        if (isObject(r) && r.business_details !== undefined) r.business_details = pickBusinessDetails(r.business_details);
+        return r;
+      });
+    }
+    return picked;
+  }
+  const picked = pick(body, ['token', 'url', 'business_details', 'party_id', 'country_code']) as Json;
+  if (picked.business_details !== undefined) picked.business_details = pickBusinessDetails(picked.business_details);
+  return picked;
+}
+
+/**
+ * Checks a credentials object as OCPI `version` types it. Returns the reason it is not one, or the
+ * credentials. Used for the bodies peers send us and for the answers to our own POST and PUT.
+ */
+export function checkCredentials(version: OcpiVersion, body: unknown): PeerCredentials | { invalid: string } {
+  if (!isObject(body)) return { invalid: 'the credentials must be a JSON object' };
+  const picked = pickCredentials(version, body);
+  const shape: new () => object = version === '2.2.1' ? Credentials221Dto : Credentials211Dto;
+  const dto = plainToInstance(shape, picked) as object;
+  const reason = describeValidationErrors(validateSync(dto, { forbidUnknownValues: false }));
+  if (reason) return { invalid: reason };
+  if (version === '2.2.1') {
+    const roles = picked.roles as Json[];
+    const keys = roles.map((role) => `${role.role}/${String(role.country_code).toUpperCase()}/${String(role.party_id).toUpperCase()}`);
+    if (new Set(keys).size !== keys.length) return { invalid: 'roles: every role needs a unique combination of role, party_id and country_code' };
+    return { token: picked.token as string, url: picked.url as string, party: { roles } };
+  }
+  const { token, url, ...party } = picked;
+  return { token: token as string, url: url as string, party };
+}

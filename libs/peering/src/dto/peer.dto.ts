@@ -1,0 +1,64 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsString, Length, Matches, registerDecorator, ValidateIf, ValidationArguments } from 'class-validator';
+import { OCPI_VERSIONS, OcpiVersion, TokenEncoding } from '../ocpi-versions';
+import { isOcpiUrl, OCPI_TOKEN_PATTERN } from './credentials.dto';
+
+/** Optional, but not nullable (as everywhere under /api). */
+const Optional = () => ValidateIf((_object, value) => value !== undefined);
+const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;
+const ENCODINGS: TokenEncoding[] = ['raw', 'base64'];
+
+function IsHttpUrl() {
+  return (target: object, property: string) =>
+    registerDecorator({
+      name: 'isHttpUrl',
+      target: target.constructor,
+      propertyName: property,
+      validator: {
+        validate: (value: unknown) => isOcpiUrl(value),
+        defaultMessage: (args: ValidationArguments) => `${args.property} must be an http(s) URL of at most 255 characters`,
+      },
+    });
+}
+
+export class InvitePeerDto {
+  @ApiPropertyOptional({ example: 'Example eMSP' })
+  @Optional()
+  @IsString()
+  @Length(1, 200)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
+  name?: string;
+
+  @ApiPropertyOptional({ enum: ENCODINGS, description: 'how we send our token to this peer; default: raw for 2.0/2.1.1, Base64 for 2.2.1' })
+  @Optional()
+  @IsIn(ENCODINGS)
+  token_encoding?: TokenEncoding;
+}
+
+export class RegisterPeerDto extends InvitePeerDto {
+  @ApiProperty({ example: 'https://peer.example.com/ocpi/versions', description: "the peer's versions URL" })
+  @IsHttpUrl()
+  versions_url: string;
+
+  @ApiProperty({ description: "the peer's TOKEN_A" })
+  @IsString()
+  @Matches(OCPI_TOKEN_PATTERN, { message: 'token must be 1 to 64 printable non-whitespace ASCII characters' })
+  token: string;
+
+  @ApiPropertyOptional({ enum: OCPI_VERSIONS, description: 'default: the highest version both sides support' })
+  @Optional()
+  @IsIn(OCPI_VERSIONS)
+  version?: OcpiVersion;
+}
+
+export class UpdatePeerDto {
+  @ApiPropertyOptional({ enum: OCPI_VERSIONS, description: 'switch to this version; default: the current one' })
+  @Optional()
+  @IsIn(OCPI_VERSIONS)
+  version?: OcpiVersion;
+
+  @ApiPropertyOptional({ enum: ENCODINGS })
+  @Optional()
+  @IsIn(ENCODINGS)
+  token_encoding?: TokenEncoding;
+}

@@ -1,0 +1,69 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** A partner platform of the OCPI credentials handshake (the migration 1767225900000-peering has the details). */
+@Entity({ name: 'peers' })
+export class PeerEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  @Column({ type: 'text', nullable: true })
+  name: string | null;
+
+  @Column({ type: 'text' })
+  side: 'server' | 'client';
+
+  @Column({ type: 'text' })
+  status: 'invited' | 'registered' | 'unregistered' | 'failed';
+
+  @Column({ type: 'text', nullable: true })
+  version: string | null;
+
+  @Column({ name: 'versions_url', type: 'text', nullable: true })
+  versionsUrl: string | null;
+
+  @Column({ type: 'jsonb', default: () => `'[]'` })
+  endpoints: unknown[];
+
+  @Column({ type: 'jsonb', nullable: true })
+  party: Record<string, unknown> | null;
+
+  @Column({ name: 'token_encoding', type: 'text', nullable: true })
+  tokenEncoding: 'raw' | 'base64' | null;
+
+  /** SHA-256 of the TOKEN_A we issued. */
+  @Column({ name: 'token_a_hash', type: 'text', nullable: true })
+  tokenAHash: string | null;
+
+  /** SHA-256 of the token the peer presents to us. */
+  @Column({ name: 'inbound_token_hash', type: 'text', nullable: true })
+  inboundTokenHash: string | null;
+
+  /** The token we present to the peer, AES-256-GCM under SECRET_KEY. */
+  @Column({ name: 'outbound_token', type: 'text', nullable: true })
+  outboundToken: string | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
+  @Column({ name: 'busy_id', type: 'uuid', nullable: true })
+  busyId: string | null;
+
+  @Column({ name: 'busy_until', type: 'timestamptz', nullable: true })
+  busyUntil: Date | null;
+
+  @Column({ type: 'timestamptz' })
+  created: Date;
+
+  @Column({ type: 'timestamptz' })
+  updated: Date;
+}
+
+/** A token we handed to a peer in our own POST or PUT, valid on versions and version details until it expires. */
+@Entity({ name: 'peer_callback_tokens' })
+export class PeerCallbackTokenEntity {
+  @PrimaryColumn({ name: 'token_hash', type: 'text' })
+  tokenHash: string;
+
+  @Column({ type: 'timestamptz' })
+  expires: Date;
+}

@@ -1,0 +1,191 @@
+import { badRequest, hasUnstorableText, jsonDepth, notFound, OcpiStatusError, REGISTRY_CONFIG, RegistryConfig, RegistryError, unauthorized } from '@app/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { checkCredentials, PeerCredentials } from './dto/credentials.dto';
+import { OcpiAuthenticator, OcpiCaller } from './ocpi-authenticator';
+import {
+  defaultEncoding,
+  isOcpiVersion,
+  OcpiStatus,
+  OcpiVersion,
+  ourCredentials,
+  ourVersionDetails,
+  ourVersions,
+} from './ocpi-versions';
+import { failureMessage, PeerDetails, PeerDiscovery } from './peer-discovery';
+import { PeerLeases } from './peer-leases';
+import { hashPeerToken, newPeerToken, PeerTokenCipher } from './peer-tokens';
+import { PeersRepository, StoredPeer } from './peers.repository';
+
+const methodNotAllowed = (message: string) => new RegistryError(HttpStatus.METHOD_NOT_ALLOWED, message);
+const MISSING_TOKEN = 'missing Authorization: Token header';
+const UNKNOWN_TOKEN = 'unknown or revoked token';
+const NOT_REGISTERED = 'not registered: register with POST first';
+
+/**
+ * The server side of the handshake: a peer calls us. Failures of our callbacks to the peer answer HTTP 200
+ * with 3001/3002/3003 and change nothing; every change is one conditional UPDATE under the peer's lease.
+ */
+@Injectable()
+export class OcpiServerService {
+  private readonly logger = new Logger('Peering');
+
+  constructor(
+    private readonly authenticator: OcpiAuthenticator,
+    private readonly peers: PeersRepository,
+    private readonly leases: PeerLeases,
+    private readonly discovery: PeerDiscovery,
+    private readonly cipher: PeerTokenCipher,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+  ) {}
+
+  /** 404 for a version we do not serve, before anything else. */
+  version(value: string): OcpiVersion {
+    if (!isOcpiVersion(value)) throw notFound(`unknown OCPI version "${value.slice(0, 32)}"`);
+    return value;
+  }
+
+  /** Any valid token (TOKEN_A, a registered peer's, a callback token) may read versions and details. */
+  private async anyCaller(authorization: string | undefined): Promise<OcpiCaller> {
+    const caller = await this.authenticator.authenticate(authorization);
+    if (caller.kind === 'missing') throw unauthorized(MISSING_TOKEN);
+    if (caller.kind === 'unknown') throw unauthorized(UNKNOWN_TOKEN);
+    return caller;
+  }
+
+  async versions(authorization: string | undefined) {
+    await this.anyCaller(authorization);
+    return ourVersions(this.config);
+  }
+
+  async details(version: OcpiVersion, authorization: string | undefined) {
+    await this.anyCaller(authorization);
+    return ourVersionDetails(this.config, version);
+  }
+
+  /** GET credentials: our credentials carrying the token the caller presented (TOKEN_A or its own). */
+  async getCredentials(version: OcpiVersion, authorization: string | undefined) {
+    const caller = await this.authenticator.authenticate(authorization);
+    if (caller.kind === 'missing') throw unauthorized(MISSING_TOKEN);
+    if (caller.kind !== 'token-a' && caller.kind !== 'registered') throw unauthorized(UNKNOWN_TOKEN);
+    return ourCredentials(this.config, version, caller.token);
+  }
+
+  /** POST credentials with TOKEN_A: the peer registers with us. */
+  async register(version: OcpiVersion, authorization: string | undefined, body: unknown, correlationId: string) {
+    const caller = await this.authenticator.authenticate(authorization);
+    if (caller.kind === 'missing') throw unauthorized(MISSING_TOKEN);
+    if (caller.kind === 'registered') throw methodNotAllowed('already registered: use PUT to update the credentials');
+    if (caller.kind !== 'token-a') throw unauthorized(UNKNOWN_TOKEN);
+    const credentials = this.parseCredentials(version, body);
+    const used = () => unauthorized('this TOKEN_A has already been used');
+    return this.leases.run(caller.peerId, used, async (peer, leaseId) => {
+      if (peer.status !== 'invited' || peer.token_a_hash !== caller.hash) throw used();
+      const details = await this.callBack(peer, version, credentials, correlationId);
+      const tokenC = newPeerToken();
+      const registered = await this.peers.update(
+        peer.id,
+        leaseId,
+        {
+          status: 'registered',
+          version,
+          versions_url: credentials.url,
+          endpoints: details.endpoints,
+          party: credentials.party,
+          token_a_hash: null,
+          inbound_token_hash: hashPeerToken(tokenC),
+          outbound_token: this.cipher.seal(peer.id, credentials.token),
+          last_error: null,
+        },
+        { expectTokenAHash: caller.hash },
+      );
+      if (!registered) throw used();
+      this.logger.log({ peer: peer.id, version }, 'peer registered with us');
+      return ourCredentials(this.config, version, tokenC);
+    });
+  }
+
+  /** PUT credentials with the peer's token: new token, (maybe) new version, endpoints fetched again. */
+  async update(version: OcpiVersion, authorization: string | undefined, body: unknown, correlationId: string) {
+    const caller = await this.registeredCaller(authorization);
+    const credentials = this.parseCredentials(version, body);
+    return this.leases.run(caller.peerId, () => methodNotAllowed(NOT_REGISTERED), async (peer, leaseId) => {
+      if (peer.status !== 'registered' || peer.inbound_token_hash !== caller.hash) throw methodNotAllowed(NOT_REGISTERED);
+      const details = await this.callBack(peer, version, credentials, correlationId);
+      const tokenC = newPeerToken();
+      const updated = await this.peers.update(
+        peer.id,
+        leaseId,
+        {
+          version,
+          versions_url: credentials.url,
+          endpoints: details.endpoints,
+          party: credentials.party,
+          inbound_token_hash: hashPeerToken(tokenC),
+          outbound_token: this.cipher.seal(peer.id, credentials.token),
+          last_error: null,
+        },
+        { expectInboundHash: caller.hash },
+      );
+      if (!updated) throw methodNotAllowed(NOT_REGISTERED);
+      this.logger.log({ peer: peer.id, version }, 'peer updated its credentials');
+      return ourCredentials(this.config, version, tokenC);
+    });
+  }
+
+  /** DELETE credentials: the peer unregisters; both directions' tokens and its endpoints are forgotten. */
+  async unregister(authorization: string | undefined): Promise<void> {
+    const caller = await this.registeredCaller(authorization);
+    await this.leases.run(caller.peerId, () => methodNotAllowed(NOT_REGISTERED), async (peer, leaseId) => {
+      const changes = { status: 'unregistered' as const, inbound_token_hash: null, outbound_token: null, endpoints: [], last_error: null };
+      if (!(await this.peers.update(peer.id, leaseId, changes, { expectInboundHash: caller.hash }))) throw methodNotAllowed(NOT_REGISTERED);
+      this.logger.log({ peer: peer.id }, 'peer unregistered');
+    });
+  }
+
+  /** PUT and DELETE: 405 for anyone not registered (OCPI), 401 only when there is no token at all. */
+  private async registeredCaller(authorization: string | undefined) {
+    const caller = await this.authenticator.authenticate(authorization);
+    if (caller.kind === 'missing') throw unauthorized(MISSING_TOKEN);
+    if (caller.kind !== 'registered') throw methodNotAllowed(NOT_REGISTERED);
+    return caller;
+  }
+
+  private parseCredentials(version: OcpiVersion, body: unknown): PeerCredentials {
+    if (body === undefined || body === null) throw badRequest('request body is required: a credentials object');
+    if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('request body must be a JSON object');
+    if (jsonDepth(body) > 20 || hasUnstorableText(body)) throw badRequest('request body is not a credentials object');
+    const checked = checkCredentials(version, body);
+    if ('invalid' in checked) throw badRequest(checked.invalid);
+    return checked;
+  }
+
+  /**
+   * Calls the peer back with the token from its body: its versions (must list `version`, else 3002), then
+   * the details of that version (must have a credentials endpoint, else 3003); anything else → 3001.
+   */
+  private async callBack(peer: StoredPeer, version: OcpiVersion, credentials: PeerCredentials, correlationId: string): Promise<PeerDetails> {
+    const encoding = peer.token_encoding ?? defaultEncoding(version);
+    const fail = (status: number, message: string): never => {
+      this.logger.warn({ peer: peer.id, version, status }, `callback to the peer failed: ${message}`);
+      throw new OcpiStatusError(status, message);
+    };
+    let versions;
+    try {
+      versions = await this.discovery.versions(credentials.url, credentials.token, encoding, correlationId);
+    } catch (error) {
+      return fail(OcpiStatus.UNABLE_TO_USE_CLIENT_API, `could not use your versions endpoint: ${failureMessage(error)}`);
+    }
+    const entry = versions.known.find((candidate) => candidate.version === version);
+    if (!entry) {
+      return fail(OcpiStatus.UNSUPPORTED_VERSION, `your versions endpoint does not offer OCPI ${version} (it offers: ${versions.offered.join(', ') || 'nothing'})`);
+    }
+    let details: PeerDetails;
+    try {
+      details = await this.discovery.details(entry.url, version, credentials.token, versions.encoding, correlationId);
+    } catch (error) {
+      return fail(OcpiStatus.UNABLE_TO_USE_CLIENT_API, `could not use your version details: ${failureMessage(error)}`);
+    }
+    if (details.credentialsUrl === undefined) return fail(OcpiStatus.NO_MATCHING_ENDPOINTS, `your OCPI ${version} endpoints have no credentials endpoint`);
+    return details;
+  }
+}

@@ -1,0 +1,104 @@
+import { Authenticated, CurrentPrincipal, Principal } from '@app/auth';
+import { expectedVersions, formatEtag, OptionalBody, parseIfMatch, RequiredBody, TenantIdPipe } from '@app/common';
+import { parseSearchParameters } from '@app/database';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { TenantDto } from './dto/tenant.dto';
+import { TenantsService } from './tenants.service';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const IF_MATCH = { name: 'If-Match', required: false, description: 'the ETag of the version to replace; * for any' };
+/** Creating, replacing and deleting tenants is for admins with registry.write. */
+const ADMIN_WRITE = { right: 'registry.write', tenantParam: 'tenantId', adminOnly: true } as const;
+
+/** Hono's tenant management: /v1/tenants[/{tenantId}]. */
+@ApiTags('tenants')
+@Controller('v1/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @Authenticated({ right: 'registry.write', adminOnly: true })
+  @ApiOperation({ summary: 'Create a tenant with a generated id' })
+  @ApiBody({ type: TenantDto, required: false })
+  @ApiResponse({ status: 201, description: 'created; Location and ETag headers, body {"id"}' })
+  @ApiResponse({ status: 409, description: 'the alias or a trusted CA subject DN is used by another tenant' })
+  createWithGeneratedId(@Body(OptionalBody) body: TenantDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.create(undefined, body, reply);
+  }
+
+  @Post(':tenantId')
+  @Authenticated(ADMIN_WRITE)
+  @ApiOperation({ summary: 'Create a tenant with the given id' })
+  @ApiBody({ type: TenantDto, required: false })
+  @ApiResponse({ status: 201, description: 'created; Location and ETag headers, body {"id"}' })
+  @ApiResponse({ status: 409, description: 'a tenant with this id exists, or the alias or a trusted CA subject DN is taken' })
+  createWithId(@Param('tenantId', TenantIdPipe) tenantId: string, @Body(OptionalBody) body: TenantDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.create(tenantId, body, reply);
+  }
+
+  private async create(tenantId: string | undefined, body: TenantDto, reply: FastifyReply) {
+    const created = await this.tenants.create(tenantId, body as Record<string, unknown>);
+    reply.status(201).header('location', `/v1/tenants/${encodeURIComponent(created.id)}`).header('etag', formatEtag(created.version));
+    return { id: created.id };
+  }
+
+  @Get()
+  @Authenticated({ right: 'auth' })
+  @ApiOperation({ summary: 'Search tenants' })
+  @ApiQuery({ name: 'pageSize', required: false, type: Number, description: '1..200, default 30' })
+  @ApiQuery({ name: 'pageOffset', required: false, type: Number, description: 'page index (skips pageOffset × pageSize)' })
+  @ApiQuery({ name: 'filterJson', required: false, isArray: true, type: String, example: '{"field":"/ext/region","value":"eu-*"}' })
+  @ApiQuery({ name: 'sortJson', required: false, isArray: true, type: String, example: '{"field":"/id","direction":"desc"}' })
+  @ApiResponse({ status: 200, description: '{"total": N, "result": [{"id": …, …}]}' })
+  @ApiResponse({ status: 404, description: 'no tenant matches' })
+  async search(
+    @Query() query: Record<string, unknown>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const search = parseSearchParameters(query);
+    const result = await this.tenants.search(search, principal.visibleTenants());
+    reply.header('content-type', JSON_TYPE);
+    return result;
+  }
+
+  @Get(':tenantId')
+  @Authenticated({ right: 'auth', tenantParam: 'tenantId' })
+  @ApiOperation({ summary: 'Get a tenant' })
+  @ApiResponse({ status: 200, type: TenantDto, description: 'as stored; ETag header' })
+  async get(@Param('tenantId', TenantIdPipe) tenantId: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const tenant = await this.tenants.get(tenantId);
+    reply.header('etag', formatEtag(tenant.version)).header('content-type', JSON_TYPE);
+    return tenant.json;
+  }
+
+  @Put(':tenantId')
+  @Authenticated(ADMIN_WRITE)
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Replace a tenant' })
+  @ApiHeader(IF_MATCH)
+  @ApiResponse({ status: 204, description: 'replaced; ETag header' })
+  @ApiResponse({ status: 412, description: 'If-Match does not match the current version' })
+  async update(
+    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @Body(RequiredBody) body: TenantDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const version = await this.tenants.update(tenantId, body as Record<string, unknown>, expectedVersions(parseIfMatch(ifMatch)));
+    reply.header('etag', formatEtag(version));
+  }
+
+  @Delete(':tenantId')
+  @Authenticated(ADMIN_WRITE)
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a tenant with its devices and their credentials' })
+  @ApiHeader(IF_MATCH)
+  @ApiResponse({ status: 204, description: 'deleted' })
+  @ApiResponse({ status: 412, description: 'If-Match does not match the current version' })
+  async delete(@Param('tenantId', TenantIdPipe) tenantId: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
+    await this.tenants.delete(tenantId, expectedVersions(parseIfMatch(ifMatch)));
+  }
+}

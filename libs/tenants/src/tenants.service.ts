@@ -1,0 +1,72 @@
+import { conflict, notFound, preconditionFailed } from '@app/common';
+import { SearchParameters } from '@app/database';
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { storableTenant } from './tenant-body';
+import { StoredTenant, TenantsRepository, TenantWriteOutcome } from './tenants.repository';
+
+/** A tenant ready for the wire: its stored JSON as text, and its version. */
+export interface TenantView {
+  json: string;
+  version: string;
+}
+
+/** `{"id": …, …stored body}` without parsing the stored body again. */
+export function tenantJsonWithId(tenant: Pick<StoredTenant, 'id' | 'body'>): string {
+  const inner = tenant.body.slice(1, -1).trim();
+  return `{"id":${JSON.stringify(tenant.id)}${inner === '' ? '' : ','}${inner}}`;
+}
+
+function versionOf(outcome: TenantWriteOutcome, tenantId: string): string {
+  switch (outcome.outcome) {
+    case 'ok':
+      return outcome.version;
+    case 'exists':
+      throw conflict(`tenant ${tenantId} already exists`);
+    case 'missing':
+      throw notFound(`tenant ${tenantId} not found`);
+    case 'version-mismatch':
+      throw preconditionFailed();
+    case 'alias-taken':
+      throw conflict('the alias is already used by another tenant');
+    case 'trust-anchor-taken':
+      throw conflict(`a trusted CA with subject DN "${outcome.subjectDn}" is already used by another tenant`);
+  }
+}
+
+/** Hono's tenant management rules; the SQL is the repository's. */
+@Injectable()
+export class TenantsService {
+  constructor(private readonly tenants: TenantsRepository) {}
+
+  async create(tenantId: string | undefined, body: Record<string, unknown>): Promise<{ id: string; version: string }> {
+    const tenant = storableTenant(body);
+    const id = tenantId ?? randomUUID();
+    return { id, version: versionOf(await this.tenants.create(id, tenant), id) };
+  }
+
+  async get(tenantId: string): Promise<TenantView> {
+    const tenant = await this.tenants.find(tenantId);
+    if (!tenant) throw notFound(`tenant ${tenantId} not found`);
+    return { json: tenant.body, version: tenant.version };
+  }
+
+  async update(tenantId: string, body: Record<string, unknown>, expected: string[] | null): Promise<string> {
+    return versionOf(await this.tenants.update(tenantId, storableTenant(body), expected), tenantId);
+  }
+
+  async delete(tenantId: string, expected: string[] | null): Promise<void> {
+    versionOf(await this.tenants.delete(tenantId, expected), tenantId);
+  }
+
+  exists(tenantId: string): Promise<boolean> {
+    return this.tenants.exists(tenantId);
+  }
+
+  /** Searches the tenants the caller may see (`visible`: granted ids, or null for all). */
+  async search(search: SearchParameters, visible: string[] | null): Promise<string> {
+    const { total, page } = await this.tenants.search(search, visible);
+    if (total === 0) throw notFound('no tenants match the search');
+    return `{"total":${total},"result":[${page.map(tenantJsonWithId).join(',')}]}`;
+  }
+}
