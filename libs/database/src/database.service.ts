@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { DataSource } from 'typeorm';
+
+/** Something that runs SQL: the pool, or one connection inside a transaction. */
+export interface Queryable {
+  query<R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+/** SQL text, or a named statement that PostgreSQL prepares once per connection (for hot reads). */
+export type Sql = string | { name: string; text: string };
+
+/**
+ * Raw SQL on TypeORM's own pg pool. Repositories use it for every query: hot reads are a single
+ * statement with no ORM overhead, and writes that must be atomic run in `transaction()`.
+ */
+@Injectable()
+export class Database implements Queryable {
+  private readonly pool: Pool;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  query<R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) {
+    return this.pool.query<R>(sql as string, params as unknown[]);
+  }
+
+  /**
+   * Runs `work` on one connection between BEGIN and COMMIT. While the connection is checked out it
+   * has no pool listener, so a server that goes away (restart, terminated backend) would raise an
+   * unhandled 'error' event and end the process: the listener here catches it, the query fails with a
+   * connection error (503), and the broken connection is dropped instead of returned to the pool.
+   */
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client: PoolClient = await this.pool.connect();
+    let lost: Error | undefined;
+    const onLost = (error: Error) => (lost = error);
+    client.on('error', onLost);
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      if (!lost) await client.query('ROLLBACK').catch((rollbackError: Error) => (lost = rollbackError));
+      throw error;
+    } finally {
+      client.removeListener('error', onLost);
+      client.release(lost);
+    }
+  }
+}
