@@ -165,6 +165,12 @@ async function main() {
     phase = 'credentials';
     log('credentials: GETs while pwd-plain PUTs run');
     results.credentials = await credentials.readsDuringWrites(await createDatabase(server.url, `bench_credentials_rw_${Date.now()}`), 10);
+    phase = 'device-auth';
+    log('device authentication: bcrypt cost 10 and 4, x509');
+    results.deviceAuth = {};
+    for (const cost of [10, 4]) {
+      results.deviceAuth[cost] = await credentials.authentications(await createDatabase(server.url, `bench_device_auth_${cost}_${Date.now()}`), cost);
+    }
     phase = 'search';
     log('search: 1,000,000 devices');
     results.search = await search.main(server);
@@ -181,7 +187,7 @@ async function main() {
 }
 
 function report(r, m, elapsed) {
-  const { reads, auth: a, credentials: c, search: s } = r;
+  const { reads, auth: a, credentials: c, search: s, deviceAuth: d } = r;
   const ratio = reads.service.rps / reads.baseline.rps;
   const urlRatio = a.ways['url-password'].rps / a.ways.token.rps;
   const cookieRatio = a.ways.cookie.rps / a.ways.token.rps;
@@ -256,6 +262,16 @@ Cookie / token: ${cookieRatio.toFixed(2)}.
 | device create (POST /v1/devices/bench/{new id}, admin Basic, ${CONNECTIONS} conn., ${SECONDS} s) | ${rps(a.creates.rps)} | ${ms(a.creates.p50)} | ${ms(a.creates.p99)} |
 | credentials PUT with pwd-plain (bcrypt cost 10, 8 conn., bench/credentials.js) | ${rps(c.writes.rps)} | ${ms(c.writes.p50)} | ${ms(c.writes.p99)} |
 
+### Device authentication (bench/credentials.js \`authentications\`)
+\`POST /v1/authenticate/{tenant}\` by a protocol adapter's operator (Bearer token), one device with a bcrypt
+(\`pwd-plain\`) password credential and an x509 credential, 10 s per run after a 2 s warm-up. bcrypt runs on the
+libuv pool (4 threads), so with 2 cores the rate is bound by bcrypt's cost, not by the service.
+
+| | connections | req/s | p50 | p99 |
+|---|---|---|---|---|
+${[10, 4].map((cost) => `| hashed-password, bcrypt cost ${cost} | 16 | ${rps(d[cost].bcrypt.rps)} | ${ms(d[cost].bcrypt.p50)} | ${ms(d[cost].bcrypt.p99)} |`).join('\n')}
+| x509-cert (subject DN lookup, no hashing) | 32 | ${rps(d[4].x509.rps)} | ${ms(d[4].x509.p50)} | ${ms(d[4].x509.p99)} |
+
 ### Reads while pwd-plain credentials are written (bench/credentials.js \`readsDuringWrites\`)
 ${CONNECTIONS} connections GET one device (API token) while 8 connections PUT credentials with a new \`pwd-plain\`
 as fast as they can (bcrypt cost 10, hashed off the event loop).
@@ -279,15 +295,15 @@ ${Object.entries(memory)
   .map(([name, mb]) => `${name} ${mb.toFixed(0)} MB`)
   .join(', ')}.
 
-### Profile of the missed read target
-\`BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…"\` on the service under the same read load (3,200 req/s with the profiler,
-machine otherwise quiet): no single hot spot. Self time: socket \`writev\` 17 %, idle 11 %, microtasks/nextTick 5 %, GC 3 %,
-async_hooks promise hooks (AsyncLocalStorage request context) ~3 %, HMAC of the Basic credential for the cache key 2 %,
-\`pg\` result parsing 2–3 %. Inclusive by package: fastify 30 %, pg + pg-pool + pg-protocol ~25 %, @nestjs/core 19 %,
-@nestjs/platform-fastify 17 %, find-my-way 9 %, @fastify/middie 7 % (Nest middleware), pino-http 5 %, prom-client 2 %.
-The gap to the baseline is the framework stack per request (Nest routing/guards/interceptors, middie, request
-logging, metrics, promise hooks), spread thin; nothing small and safe to change was found. Runs on this machine
-are also disturbed by other sessions' work (load average above the 2 cores), which moves the ratio between 0.4 and 0.55.
+### Where the read time goes
+\`BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…"\` profiles the service under the same read load. Self time, idle machine,
+about 12,000 req/s: kernel socket writes (\`writev\`, the loopback delivery included) 39 %, idle 16 %, GC 3 %,
+microtasks 2 %, then nothing above 1 %: \`pg\` 3 %, @nestjs/core 4 %, fastify 2 %, our auth guard and cache 2.6 %.
+Two earlier costs are gone: nestjs-pino's request logging ran through Nest middleware (@fastify/middie, a pino
+child logger with redaction and an AsyncLocalStorage context per request: 10–12 % together), replaced by one
+fastify \`onResponse\` hook; and the credential cache key was an HMAC object per request (3 %), now one
+\`crypto.hash\` call. The rest of the gap to the baseline is Nest's per-request pipeline (guard, pipes,
+exception zone) and fastify's reply handling, spread thin.
 `;
 }
 

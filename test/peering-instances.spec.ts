@@ -174,7 +174,6 @@ describe('peering: two instances', () => {
   it('no token in any log line or /api/peers answer of either instance', async () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(seen.size).toBeGreaterThan(30);
-    // nestjs-pino keeps one root logger per process: the lines of both instances may land in either capture
     const lines = [...a.logs, ...b.logs];
     expect(lines.length).toBeGreaterThan(100);
     const logs = lines.join('\n');

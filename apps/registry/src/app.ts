@@ -2,8 +2,7 @@ import { configureHttp, errorResponseFor, sendError } from '@app/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Logger } from 'nestjs-pino';
-import { requestId } from './observability/logging';
+import { createLogger, logRequests, NestPinoLogger, requestId } from './observability/logging';
 import { Metrics } from './observability/metrics';
 import { setupOpenApi } from './openapi';
 import { RegistryModule, RegistryRuntime } from './registry.module';
@@ -19,13 +18,14 @@ export async function createRegistryApp(runtime: RegistryRuntime): Promise<NestF
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendError(reply, errorResponseFor(error, request)),
     forceCloseConnections: 'idle',
   });
+  const logger = createLogger(runtime.config.logLevel, runtime.logStream);
   const app = await NestFactory.create<NestFastifyApplication>(RegistryModule.forRoot(runtime), adapter, {
-    bufferLogs: true,
+    logger: new NestPinoLogger(logger),
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   configureHttp(fastify);
+  logRequests(fastify, logger);
   app.get(Metrics).instrument(fastify);
   setupOpenApi(app);
   // Signals are handled by main.ts (graceful close, then exit 0); tests close the app themselves.

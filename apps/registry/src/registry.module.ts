@@ -7,10 +7,8 @@ import { DatabaseModule } from '@app/database';
 import { DevicesModule } from '@app/devices';
 import { PeeringModule } from '@app/peering';
 import { TenantsModule } from '@app/tenants';
-import { LoggerModule } from 'nestjs-pino';
 import { REGISTRY_CONFIG, RegistryConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source';
-import { loggingOptions } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
 
 export interface RegistryRuntime {
@@ -32,7 +30,7 @@ class RuntimeShutdown implements OnApplicationShutdown {
   }
 }
 
-/** Wires the libraries together: configuration, database, logging, the three surfaces, and one error filter. */
+/** Wires the libraries together: configuration, database, observability, the three surfaces, and one error filter. */
 @Module({})
 export class RegistryModule {
   static forRoot(runtime: RegistryRuntime): DynamicModule {
@@ -40,7 +38,6 @@ export class RegistryModule {
       module: RegistryModule,
       global: true,
       imports: [
-        LoggerModule.forRoot(loggingOptions(runtime.config.logLevel, runtime.logStream)),
         DatabaseModule.forRoot(dataSourceOptions(runtime.databaseUrl)),
         ObservabilityModule,
         AuthModule,

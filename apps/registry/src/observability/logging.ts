@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
-import type { Params } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Level, type Logger } from 'pino';
 
 const QUERY_SECRETS = /([?&](?:password|token|apikey|api_key)=)[^&#]*/gi;
 const TOKEN_PATH = /^(\/api\/token\/)[^/?#]+/i;
@@ -12,35 +13,84 @@ export function redactUrl(url: string): string {
   return url.replace(TOKEN_PATH, '$1***').replace(QUERY_SECRETS, '$1***');
 }
 
-/** The caller's X-Request-ID when it is sane, else a new one; fastify and the logger share it. */
+/** The caller's X-Request-ID when it is sane, else a new one (fastify's `genReqId`). */
 export function requestId(request: IncomingMessage): string {
   const header = request.headers['x-request-id'];
-  const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-  (request as IncomingMessage & { id?: string }).id = id;
-  return id;
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-/** pino JSON logs, one line per request, with the request id and nothing secret. `stream` lets tests read them. */
-export function loggingOptions(level: string, stream?: NodeJS.WritableStream): Params {
+/** The service's one pino logger: JSON lines on stdout (or `stream`, which tests read), nothing secret. */
+export function createLogger(level: string, stream?: NodeJS.WritableStream): Logger {
   const options = {
     level,
-    genReqId: (request: IncomingMessage) => (request as IncomingMessage & { id?: string }).id ?? requestId(request),
-    customLogLevel: (_request: IncomingMessage, response: { statusCode: number }, error?: Error) =>
-      error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
-    serializers: {
-      req: (request: { id: string; method: string; url: string; remoteAddress?: string }) => ({
-        id: request.id,
-        method: request.method,
-        url: redactUrl(request.url),
-        remoteAddress: request.remoteAddress,
-      }),
-      res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-    },
-    redact: { paths: ['req.headers', 'res.headers', '*.password', '*.token', '*.authorization', '*.cookie'], censor: '***' },
+    serializers: { err: pino.stdSerializers.err },
+    redact: { paths: ['*.password', '*.token', '*.authorization', '*.cookie', '*.headers'], censor: '***' },
   };
-  return {
-    // nestjs-pino's default route pattern matches nothing under Nest 12's fastify adapter: no request was logged.
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-    pinoHttp: (stream ? [options, stream] : options) as Params['pinoHttp'],
-  };
+  return stream ? pino(options, stream) : pino(options);
+}
+
+/**
+ * One line per answered request, written from fastify's `onResponse` hook: request id, method,
+ * redacted URL, status and time; 5xx at error and 4xx at warn level.
+ */
+export function logRequests(fastify: FastifyInstance, logger: Logger): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const statusCode = reply.statusCode;
+    const level: Level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+    if (logger.isLevelEnabled(level)) {
+      logger[level](
+        {
+          req: { id: request.id, method: request.method, url: redactUrl(request.url), remoteAddress: request.ip },
+          res: { statusCode },
+          responseTime: Math.round(reply.elapsedTime),
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
+}
+
+/**
+ * Nest's logger interface on pino. Nest passes the logger's context as the last argument; a first
+ * argument that is an object becomes the line's fields (`logger.warn({ reqId }, 'text')`).
+ */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: Level, message: unknown, rest: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    const fields: Record<string, unknown> = {};
+    if (rest.length > 0) fields.context = rest.at(-1);
+    const [text] = rest.slice(0, -1).filter((value) => value !== undefined);
+    if (message instanceof Error) {
+      this.logger[level]({ ...fields, err: message }, typeof text === 'string' ? text : message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.logger[level]({ ...fields, ...message }, typeof text === 'string' ? text : undefined);
+    } else if (level === 'error' && typeof text === 'string' && /\n\s*at /.test(text)) {
+      // Nest's own exception handlers call error(message, stack)
+      this.logger.error({ ...fields, err: { message: String(message), stack: text } }, String(message));
+    } else {
+      this.logger[level](fields, String(message));
+    }
+  }
 }

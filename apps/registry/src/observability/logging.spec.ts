@@ -1,0 +1,63 @@
+import { Logger } from '@nestjs/common';
+import { Writable } from 'node:stream';
+import { createLogger, NestPinoLogger, redactUrl } from './logging';
+
+/** The lines a logger at `level` writes, parsed. */
+function capture(level = 'trace') {
+  const lines: Record<string, any>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  return { lines, logger: createLogger(level, stream) };
+}
+
+describe('NestPinoLogger', () => {
+  it('writes Nest log calls as JSON lines with their context, fields and level', () => {
+    const { lines, logger } = capture();
+    const nest = new NestPinoLogger(logger);
+    nest.log('started', 'Bootstrap');
+    nest.warn({ reqId: 'r-1', err: { message: 'gone', code: 'ECONNREFUSED' } }, 'database unavailable', 'Errors');
+    nest.error(new Error('boom'), undefined, 'Errors');
+    nest.error('handler failed', 'Error: x\n    at y (file.js:1:1)', 'ExceptionsHandler');
+    nest.debug('no context');
+    expect(lines.map(({ level, msg, context }) => ({ level, msg, context }))).toEqual([
+      { level: 30, msg: 'started', context: 'Bootstrap' },
+      { level: 40, msg: 'database unavailable', context: 'Errors' },
+      { level: 50, msg: 'boom', context: 'Errors' },
+      { level: 50, msg: 'handler failed', context: 'ExceptionsHandler' },
+      { level: 20, msg: 'no context', context: undefined },
+    ]);
+    expect(lines[1]).toMatchObject({ reqId: 'r-1', err: { message: 'gone', code: 'ECONNREFUSED' } });
+    expect(lines[2].err).toMatchObject({ type: 'Error', message: 'boom', stack: expect.stringContaining('Error: boom') });
+    expect(lines[3].err.stack).toContain('at y');
+  });
+
+  it('is what `new Logger(context)` of @nestjs/common writes through, below the level nothing', () => {
+    const { lines, logger } = capture('warn');
+    Logger.overrideLogger(new NestPinoLogger(logger));
+    const scoped = new Logger('Peering');
+    scoped.log('not written at warn');
+    scoped.warn({ peer: 'p-1' }, 'peer unreachable');
+    scoped.error({ reqId: 'r-2' }, 'request failed');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 40, msg: 'peer unreachable', context: 'Peering', peer: 'p-1' }),
+      expect.objectContaining({ level: 50, msg: 'request failed', context: 'Peering', reqId: 'r-2' }),
+    ]);
+  });
+
+  it('censors secret-named fields and headers', () => {
+    const { lines, logger } = capture();
+    new NestPinoLogger(logger).log({ call: { password: 'p4ss', token: 't0k', headers: { authorization: 'Basic x' } } }, 'x', 'Test');
+    expect(JSON.stringify(lines[0])).not.toMatch(/p4ss|t0k|Basic x/);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides URL passwords, tokens and the token in /api/token/<token>', () => {
+    expect(redactUrl('/api/me?username=a&password=s3cret&x=1')).toBe('/api/me?username=a&password=***&x=1');
+    expect(redactUrl('/api/token/0123abcd?token=zz')).toBe('/api/token/***?token=***');
+  });
+});
