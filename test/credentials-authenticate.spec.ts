@@ -1,5 +1,5 @@
 import { bearer, createToken, createUser } from './auth/helpers';
-import { addDevice, bcryptHash, newDevice, psk, pwdPlain, randomSalt, selfSignedCertificate, shaHash } from './credentials-helpers';
+import { addDevice, bcryptHash, ecPublicKey, newDevice, psk, pwdPlain, randomSalt, selfSignedCertificate, shaHash } from './credentials-helpers';
 import { http, Http, HttpResponse } from './setup/http';
 import { basic, startTestApp, TestApp } from './setup/test-app';
 
@@ -91,6 +91,39 @@ describe('device authentication', () => {
       }
       expectGeneric401(await authenticate(tenant, { type: 'x509-cert', 'auth-id': 'CN=meter-9,O=Other' }));
       expectGeneric401(await authenticate(tenant, { type: 'x509-cert', 'auth-id': 'not a DN' }));
+    });
+
+    it("x509-cert with the issuer DN: the trusted CA's auth-id-template makes the auth-id, as in Hono's adapters", async () => {
+      const ca = (subjectDn: string, extra: object = {}) => ({ 'subject-dn': subjectDn, 'public-key': ecPublicKey(), algorithm: 'EC', 'not-before': iso(-HOUR), 'not-after': iso(HOUR), ...extra });
+      const { tenant, device } = await newDevice(api, {
+        'trusted-ca': [
+          ca('CN=Templated CA,O=ACME', { 'auth-id-template': 'device-{{subject-cn}}.{{subject-o}}' }),
+          ca('CN=Plain CA,O=ACME'),
+          ca('CN=Expired CA,O=ACME', { 'not-before': iso(-2 * HOUR), 'not-after': iso(-HOUR) }),
+        ],
+      });
+      await putOk(tenant, device, [
+        { type: 'x509-cert', 'auth-id': 'device-meter-9.ACME', secrets: [{}] },
+        { type: 'x509-cert', 'auth-id': 'CN=meter-10,O=ACME', secrets: [{}] },
+        { type: 'x509-cert', 'auth-id': 'CN=meter-11,O=ACME', secrets: [{}] },
+      ]);
+      const x509 = (subject: string, issuer?: string) => authenticate(tenant, { type: 'x509-cert', 'auth-id': subject, ...(issuer && { 'issuer-dn': issuer }) });
+
+      const templated = await x509('CN=meter-9, O=ACME', 'cn=Templated CA, o=ACME');
+      expect(templated.status).toBe(200);
+      expect(templated.body).toEqual({ 'tenant-id': tenant, 'device-id': device, 'auth-id': 'device-meter-9.ACME' });
+      // a CA without a template: the subject DN is the auth-id
+      expect((await x509('CN=meter-10,O=ACME', 'CN=Plain CA,O=ACME')).body['auth-id']).toBe('CN=meter-10,O=ACME');
+      // without the issuer, no template applies: there is no credential CN=meter-9,O=ACME
+      expectGeneric401(await x509('CN=meter-9,O=ACME'));
+      // the template names O, which this subject lacks; an issuer that is no CA of the tenant; an expired CA
+      expectGeneric401(await x509('CN=meter-9', 'CN=Templated CA,O=ACME'));
+      expectGeneric401(await x509('CN=meter-10,O=ACME', 'CN=Unknown CA,O=ACME'));
+      expectGeneric401(await x509('CN=meter-11,O=ACME', 'CN=Expired CA,O=ACME'));
+      // a CA of another tenant does not count
+      const other = await newDevice(api, { 'trusted-ca': [ca('CN=Other CA,O=ACME')] });
+      expect(other.tenant).not.toBe(tenant);
+      expectGeneric401(await x509('CN=meter-10,O=ACME', 'CN=Other CA,O=ACME'));
     });
 
     it('any one valid secret of several will do', async () => {
@@ -199,6 +232,10 @@ describe('device authentication', () => {
       ['a password that is not a string', { type: 'hashed-password', 'auth-id': 'a', password: 12 }],
       ['hashed-password without a password', { type: 'hashed-password', 'auth-id': 'a' }],
       ['an unknown property', { ...password('a', 'b'), device: 'x' }],
+      ['issuer-dn with hashed-password', { ...password('a', 'b'), 'issuer-dn': 'CN=ca' }],
+      ['issuer-dn that is not a DN', { type: 'x509-cert', 'auth-id': 'CN=a', 'issuer-dn': 'not a DN' }],
+      ['issuer-dn empty', { type: 'x509-cert', 'auth-id': 'CN=a', 'issuer-dn': '' }],
+      ['issuer-dn not a string', { type: 'x509-cert', 'auth-id': 'CN=a', 'issuer-dn': ['CN=ca'] }],
     ];
     it.each(bodies)('400 for %s', async (_name, body) => {
       const { tenant } = await newDevice(api);

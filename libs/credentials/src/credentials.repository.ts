@@ -28,6 +28,12 @@ export type ReplaceOutcome =
   | { outcome: 'auth-id-taken'; type?: string; authId?: string };
 
 /** A credential found for authentication, with what decides whether it may be used. */
+export interface TrustedCaForAuthentication {
+  not_before: string;
+  not_after: string;
+  auth_id_template: string | null;
+}
+
 export interface CredentialForAuthentication {
   device_id: string;
   auth_id: string;
@@ -120,6 +126,20 @@ export class CredentialsRepository {
   }
 
   /** The credential of this type and auth-id in the tenant (through the unique index), with its device's and tenant's status. */
+  /** The tenant's trusted CAs with this subject DN (one query on the tenant's row): validity and auth-id-template. */
+  async trustedCas(tenantId: string, subjectDn: string): Promise<TrustedCaForAuthentication[]> {
+    const result = await this.db.query<TrustedCaForAuthentication>(
+      {
+        name: 'tenant-trusted-cas-by-subject',
+        text: `SELECT ca ->> 'not-before' AS not_before, ca ->> 'not-after' AS not_after, ca ->> 'auth-id-template' AS auth_id_template
+                 FROM tenants t, jsonb_array_elements(CASE WHEN jsonb_typeof(t.body -> 'trusted-ca') = 'array' THEN t.body -> 'trusted-ca' ELSE '[]' END) ca
+                WHERE t.id = $1 AND ca ->> 'subject-dn' = $2`,
+      },
+      [tenantId, subjectDn],
+    );
+    return result.rows;
+  }
+
   async findForAuthentication(tenantId: string, type: string, authId: string): Promise<CredentialForAuthentication | undefined> {
     const result = await this.db.query<CredentialForAuthentication>(
       {

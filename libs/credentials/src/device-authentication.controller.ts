@@ -17,7 +17,8 @@ export class DeviceAuthenticationController {
   @HttpCode(200)
   @ApiOperation({
     summary: "Check a device's credentials",
-    description: 'hashed-password (bcrypt, sha-256, sha-512) or x509-cert by subject DN; callable with read access to the tenant.',
+    description:
+      "hashed-password (bcrypt, sha-256, sha-512) or x509-cert by subject DN (with issuer-dn, through the trusted CA's auth-id-template); callable with read access to the tenant.",
   })
   @ApiResponse({ status: 200, type: DeviceIdentityDto })
   @ApiResponse({ status: 401, description: 'the same answer for every reason (unknown, disabled, expired, wrong password)' })

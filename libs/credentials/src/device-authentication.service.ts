@@ -1,4 +1,4 @@
-import { badRequest, tooManyRequests, unauthorized } from '@app/common';
+import { applyIdentityTemplate, badRequest, DistinguishedNameError, IdentityTemplateError, normalizeDistinguishedName, tooManyRequests, unauthorized } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { normalizedSubjectDn } from './credential-body';
 import { CredentialForAuthentication, CredentialsRepository } from './credentials.repository';
@@ -14,6 +14,15 @@ function usable(secret: Secret, now: number): boolean {
   const notBefore = typeof secret['not-before'] === 'string' ? Date.parse(secret['not-before']) : undefined;
   const notAfter = typeof secret['not-after'] === 'string' ? Date.parse(secret['not-after']) : undefined;
   return (notBefore === undefined || now >= notBefore) && (notAfter === undefined || now <= notAfter);
+}
+
+function issuerDnOf(text: string): string {
+  try {
+    return normalizeDistinguishedName(text);
+  } catch (error) {
+    if (error instanceof DistinguishedNameError) throw badRequest(`issuer-dn is not a distinguished name: ${error.message}`);
+    throw error;
+  }
 }
 
 /**
@@ -33,18 +42,40 @@ export class DeviceAuthenticationService {
   async authenticate(tenantId: string, request: DeviceAuthenticationDto): Promise<DeviceIdentityDto> {
     const isPassword = request.type === 'hashed-password';
     if (isPassword && request.password === undefined) throw badRequest('password is required for hashed-password');
-    const authId = isPassword ? request['auth-id'] : normalizedSubjectDn(request['auth-id']);
-    const wait = this.throttle.retryAfter(tenantId, authId);
+    if (isPassword && request['issuer-dn'] !== undefined) throw badRequest('issuer-dn is for x509-cert only');
+    const issuerDn = request['issuer-dn'] === undefined ? undefined : issuerDnOf(request['issuer-dn']);
+    const subject = isPassword ? request['auth-id'] : normalizedSubjectDn(request['auth-id']);
+    const wait = this.throttle.retryAfter(tenantId, subject);
     if (wait > 0) throw tooManyRequests(wait);
-    const credential = await this.credentials.findForAuthentication(tenantId, request.type, authId);
+    const authId = issuerDn === undefined ? subject : await this.authIdFromTrustedCa(tenantId, issuerDn, subject);
+    const credential = authId === undefined ? undefined : await this.credentials.findForAuthentication(tenantId, request.type, authId);
     const verified = isPassword ? await this.verifyPassword(credential, request.password!) : this.verifyCertificate(credential);
     if (!verified) {
-      this.throttle.failure(tenantId, authId);
+      this.throttle.failure(tenantId, subject);
       // the very answer the guard gives a caller without credentials: nothing tells the reasons apart
       throw unauthorized();
     }
-    this.throttle.success(tenantId, authId);
+    this.throttle.success(tenantId, subject);
     return { 'tenant-id': tenantId, 'device-id': credential!.device_id, 'auth-id': credential!.auth_id };
+  }
+
+  /**
+   * The auth-id of a certificate issued by `issuerDn`, as Hono's adapters derive it: the subject DN put
+   * through the auth-id-template of that trusted CA of the tenant, or the subject DN itself when the CA
+   * has no template. Undefined (hence a 401) when the issuer is not a trusted CA valid now, or the
+   * subject lacks an attribute the template names.
+   */
+  private async authIdFromTrustedCa(tenantId: string, issuerDn: string, subjectDn: string): Promise<string | undefined> {
+    const now = Date.now();
+    const ca = (await this.credentials.trustedCas(tenantId, issuerDn)).find((candidate) => usable({ 'not-before': candidate.not_before, 'not-after': candidate.not_after }, now));
+    if (!ca) return undefined;
+    if (!ca.auth_id_template) return subjectDn;
+    try {
+      return applyIdentityTemplate(ca.auth_id_template, subjectDn);
+    } catch (error) {
+      if (error instanceof IdentityTemplateError || error instanceof DistinguishedNameError) return undefined;
+      throw error;
+    }
   }
 
   private enabled(credential: CredentialForAuthentication | undefined): credential is CredentialForAuthentication {

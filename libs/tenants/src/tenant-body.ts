@@ -3,6 +3,7 @@ import {
   CertificateError,
   DistinguishedNameError,
   formatTimestamp,
+  identityTemplateProblem,
   normalizeDistinguishedName,
   summarizeCertificate,
   SIGNING_KEY_TYPES,
@@ -20,8 +21,6 @@ export interface StorableTenant {
 }
 
 type Json = Record<string, unknown>;
-
-const TEMPLATE_PLACEHOLDERS = ['{{subject-cn}}', '{{subject-dn}}', '{{subject-ou}}', '{{subject-o}}'];
 
 /**
  * A subject DN is a key of the trust anchor index (a b-tree, whose entries must stay well under
@@ -42,9 +41,8 @@ function checkAdapters(adapters: unknown): void {
 function checkTemplate(ca: Json, field: string, where: string): void {
   const template = ca[field];
   if (template === undefined) return;
-  if (!TEMPLATE_PLACEHOLDERS.some((placeholder) => (template as string).includes(placeholder))) {
-    throw badRequest(`${where}.${field} must contain at least one of ${TEMPLATE_PLACEHOLDERS.join(', ')}`);
-  }
+  const problem = identityTemplateProblem(template as string);
+  if (problem) throw badRequest(`${where}.${field} ${problem}`);
 }
 
 function normalizedSubjectDn(dn: string, where: string): string {

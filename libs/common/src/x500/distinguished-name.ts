@@ -263,6 +263,21 @@ export function normalizeDistinguishedName(dn: string): string {
   return render(new DnParser(dn).parse());
 }
 
+/**
+ * The text of attribute `keyword` (CN, OU, O …) in a DN string, read as Hono's identity templates read
+ * it (javax.naming.ldap.LdapName): of several, the one written last; undefined when it is absent or a
+ * `#hex` value. Throws DistinguishedNameError when the string is not a DN.
+ */
+export function distinguishedNameAttribute(dn: string, keyword: string): string | undefined {
+  const oid = KEYWORD_OIDS[keyword.toUpperCase()];
+  const name = new DnParser(dn).parse();
+  for (let i = name.length - 1; i >= 0; i--) {
+    const ava = name[i].find((candidate) => candidate.oid === oid);
+    if (ava) return ava.value.kind === 'text' ? ava.value.text : undefined;
+  }
+  return undefined;
+}
+
 /** The RFC 2253 form of a DER-encoded X.501 Name (as in a certificate's subject): most specific RDN first. */
 export function distinguishedNameFromDer(name: Buffer | DerElement): string {
   try {

@@ -20,6 +20,17 @@ export class DeviceAuthenticationDto {
   @IsString()
   @MaxLength(4096)
   password?: string;
+
+  @ApiPropertyOptional({
+    example: 'CN=Device CA,O=ACME',
+    description:
+      "x509-cert only: the issuer DN of the client certificate. It must be a trusted CA of the tenant, valid now; its auth-id-template (if any) turns the subject DN into the auth-id, as Hono's adapters do.",
+  })
+  @ValidateIf((_object, value) => value !== undefined)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4096)
+  'issuer-dn'?: string;
 }
 
 /** Who the device is, when it authenticated. */
