@@ -126,13 +126,16 @@ export class CredentialsRepository {
   }
 
   /** The credential of this type and auth-id in the tenant (through the unique index), with its device's and tenant's status. */
-  /** The tenant's trusted CAs with this subject DN (one query on the tenant's row): validity and auth-id-template. */
+  /**
+   * The tenant's trusted CAs with this subject DN (one query on the tenant's row): validity and
+   * auth-id-template. Every writer stores `trusted-ca` as a list (storableTenant).
+   */
   async trustedCas(tenantId: string, subjectDn: string): Promise<TrustedCaForAuthentication[]> {
     const result = await this.db.query<TrustedCaForAuthentication>(
       {
         name: 'tenant-trusted-cas-by-subject',
         text: `SELECT ca ->> 'not-before' AS not_before, ca ->> 'not-after' AS not_after, ca ->> 'auth-id-template' AS auth_id_template
-                 FROM tenants t, jsonb_array_elements(CASE WHEN jsonb_typeof(t.body -> 'trusted-ca') = 'array' THEN t.body -> 'trusted-ca' ELSE '[]' END) ca
+                 FROM tenants t, jsonb_array_elements(t.body -> 'trusted-ca') ca
                 WHERE t.id = $1 AND ca ->> 'subject-dn' = $2`,
       },
       [tenantId, subjectDn],
