@@ -28,14 +28,29 @@ export function dataSourceOptions(url: string): DataSourceOptions {
   };
 }
 
-/** Applies pending migrations; used at start, by `npm run cli -- migrate` and by the test setup. */
+/** Key of the session-level advisory lock that serialises migrations (any constant, the same for every instance). */
+export const MIGRATION_LOCK_KEY = 7_305_946_214;
+
+/**
+ * Applies pending migrations; used at start, by `npm run cli -- migrate` and by the test setup.
+ * Replicas starting together take turns under a PostgreSQL advisory lock, held on one connection of
+ * their own: the first applies what is pending, the others then find nothing left to do.
+ */
 export async function migrate(url: string): Promise<string[]> {
   const dataSource = new DataSource(dataSourceOptions(url));
   await dataSource.initialize();
+  const lock = dataSource.createQueryRunner();
   try {
-    const applied = await dataSource.runMigrations({ transaction: 'all' });
-    return applied.map((migration) => migration.name);
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'all' });
+      return applied.map((migration) => migration.name);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
   } finally {
+    await lock.release();
     await dataSource.destroy();
   }
 }
