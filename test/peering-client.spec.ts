@@ -136,11 +136,11 @@ describe('peering: we register with a peer (client side) and the admin API', () 
         updated: expect.stringMatching(ISO_SECOND),
         last_error: null,
       });
-      // versions, details, then the POST — all with TOKEN_A, raw first (the peer accepts it raw)
+      // versions, details, then the POST — all with TOKEN_A: raw before a version is chosen, then Base64 for 2.2.1
       expect(peer.requests.map((request) => [request.method, request.path, request.sentToken])).toEqual([
         ['GET', '/ocpi/versions', tokenA],
-        ['GET', '/ocpi/2.2.1', tokenA],
-        ['POST', '/ocpi/2.2.1/credentials', tokenA],
+        ['GET', '/ocpi/2.2.1', base64(tokenA)],
+        ['POST', '/ocpi/2.2.1/credentials', base64(tokenA)],
       ]);
       const correlation = peer.requests[0].headers['x-correlation-id'];
       expect(peer.requests.every((request) => request.headers['x-correlation-id'] === correlation)).toBe(true);

@@ -42,6 +42,13 @@ describe('peering: a peer registers with us (server side)', () => {
     return { row, callbacks: rows[0].n };
   }
 
+  /** The state of the handshake: the row without what records a failure for the admin. */
+  async function handshakeState(id: string) {
+    const { row, callbacks } = await snapshot(id);
+    const { last_error: _lastError, failed_attempts: _failedAttempts, updated: _updated, ...state } = row;
+    return { state, callbacks };
+  }
+
   describe('versions and version details', () => {
     it('lists 2.0, 2.1.1 and 2.2.1 with absolute URLs under PUBLIC_URL, in the envelope', async () => {
       const { tokenA } = await invite();
@@ -295,64 +302,72 @@ describe('peering: a peer registers with us (server side)', () => {
     });
 
     describe('callback failures → HTTP 200 with 3001/3002/3003, nothing changes, TOKEN_A stays valid', () => {
-      async function failingPost(version: Version, body: unknown, expected: number) {
+      async function failingPost(version: Version, body: unknown, expected: number, text: string) {
         const { id, tokenA } = await invite();
-        const before = await snapshot(id);
+        const before = await handshakeState(id);
         const res = await ocpi(tokenA).post(`/ocpi/${version}/credentials`, body);
         expect(res.status).toBe(200);
-        expect(res.body).toEqual({ status_code: expected, status_message: expect.any(String), timestamp: expect.stringMatching(ISO_SECOND) });
-        expect(await snapshot(id)).toEqual(before);
+        // the peer learns which step failed, in a fixed text, nothing of what our call saw
+        expect(res.body).toEqual({ status_code: expected, status_message: text, timestamp: expect.stringMatching(ISO_SECOND) });
+        expect(await handshakeState(id)).toEqual(before);
+        // the details are for the admin: counted, in last_error
+        const record = (await admin.get(`/api/peers/${id}`)).body;
+        expect(record).toMatchObject({ status: 'invited', last_error: expect.stringMatching(/^registration attempt 1 of 10 failed: /) });
+        expect((await peerRow(t, id)).failed_attempts).toBe(1);
         // TOKEN_A still works, and a good attempt then succeeds
         expect((await ocpi(tokenA).get('/ocpi/versions')).status).toBe(200);
-        return { id, tokenA, message: res.body.status_message as string };
+        return { id, tokenA, lastError: record.last_error as string };
       }
 
       it('3001: the peer is down', async () => {
         const down = await OcpiPeer.start();
         const url = down.versionsUrl;
         await down.close();
-        const { message } = await failingPost('2.2.1', { ...peer.credentialsFor('2.2.1', 'tok'), url }, 3001);
-        expect(message).toMatch(/unreachable/);
+        const { lastError } = await failingPost('2.2.1', { ...peer.credentialsFor('2.2.1', 'tok'), url }, 3001, 'could not use your versions endpoint');
+        expect(lastError).toMatch(/unreachable \(ECONNREFUSED\)/);
       });
 
       it('3001: the versions answer is not JSON; then the same TOKEN_A registers once the peer is fixed', async () => {
         const tokenB = peer.invite();
         peer.override = (request) => (request.path === '/ocpi/versions' ? { raw: '<html>oops</html>' } : undefined);
-        const { id, tokenA, message } = await failingPost('2.1.1', peer.credentialsFor('2.1.1', tokenB), 3001);
-        expect(message).toMatch(/not JSON/);
+        const { id, tokenA, lastError } = await failingPost('2.1.1', peer.credentialsFor('2.1.1', tokenB), 3001, 'could not use your versions endpoint');
+        expect(lastError).toMatch(/not JSON/);
         peer.override = undefined;
         const retry = await ocpi(tokenA).post('/ocpi/2.1.1/credentials', peer.credentialsFor('2.1.1', tokenB));
         expect(retry.body.status_code).toBe(1000);
-        expect((await peerRow(t, id)).status).toBe('registered');
+        expect(await peerRow(t, id)).toMatchObject({ status: 'registered', last_error: null, failed_attempts: 0 });
       });
 
       it('3001: the versions answer has a status_code other than 1000', async () => {
         peer.override = (request) => (request.path === '/ocpi/versions' ? { body: envelope(undefined, 2000, 'go away') } : undefined);
-        const { message } = await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3001);
-        expect(message).toMatch(/status_code 2000/);
+        const { lastError } = await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3001, 'could not use your versions endpoint');
+        expect(lastError).toMatch(/status_code 2000 \(go away\)/);
       });
 
       it('3001: the peer refuses its own token (HTTP 401) or answers HTTP 500', async () => {
-        await failingPost('2.0', peer.credentialsFor('2.0', 'a-token-the-peer-does-not-know'), 3001);
+        const refused = await failingPost('2.0', peer.credentialsFor('2.0', 'a-token-the-peer-does-not-know'), 3001, 'could not use your versions endpoint');
+        expect(refused.lastError).toMatch(/HTTP 401/);
         peer.override = (request) => (request.path === '/ocpi/2.0' ? { status: 500, body: envelope(undefined, 3000, 'boom') } : undefined);
-        await failingPost('2.0', peer.credentialsFor('2.0', peer.invite()), 3001);
+        const broken = await failingPost('2.0', peer.credentialsFor('2.0', peer.invite()), 3001, 'could not use your OCPI 2.0 version details');
+        expect(broken.lastError).toMatch(/HTTP 500, status_code 3000 \(boom\)/);
       });
 
       it('3001: the details are not version details', async () => {
         peer.override = (request) => (request.path === '/ocpi/2.2.1' ? { body: envelope([{ identifier: 'credentials' }]) } : undefined);
-        await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3001);
+        await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3001, 'could not use your OCPI 2.2.1 version details');
       });
 
       it('3002: the peer does not offer the version it registers with', async () => {
         peer.versions = ['2.1.1', '2.2.1'];
-        const { message } = await failingPost('2.0', peer.credentialsFor('2.0', peer.invite()), 3002);
-        expect(message).toContain('2.0');
+        const { lastError } = await failingPost('2.0', peer.credentialsFor('2.0', peer.invite()), 3002, 'your versions endpoint does not offer OCPI 2.0');
+        expect(lastError).toContain('does not offer OCPI 2.0 (it offers: 2.1.1, 2.2.1)');
         expect(peer.calls('/ocpi/2.0')).toEqual([]);
       });
 
       it('3003: the peer has no credentials endpoint', async () => {
         peer.credentialsEndpoint = false;
-        await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3003);
+        const { lastError } = await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3003, 'your OCPI 2.2.1 version details have no credentials endpoint');
+        expect(lastError).toContain('no credentials endpoint in OCPI 2.2.1');
       });
     });
 
@@ -413,16 +428,17 @@ describe('peering: a peer registers with us (server side)', () => {
 
     it('a failed PUT changes nothing: 3001/3002, old C and old B stay', async () => {
       const { id, tokenC, tokenB } = await register('2.1.1');
-      const before = await snapshot(id);
+      const before = await handshakeState(id);
       peer.override = (request) => (request.path === '/ocpi/versions' ? { body: envelope(undefined, 3000, 'down for maintenance') } : undefined);
       const failed = await ocpi(tokenC).put('/ocpi/2.1.1/credentials', peer.credentialsFor('2.1.1', peer.invite()));
       expect(failed.status).toBe(200);
-      expect(failed.body.status_code).toBe(3001);
+      expect(failed.body).toMatchObject({ status_code: 3001, status_message: 'could not use your versions endpoint' });
+      expect((await admin.get(`/api/peers/${id}`)).body.last_error).toMatch(/^the peer's update failed: .*status_code 3000 \(down for maintenance\)/);
       peer.override = undefined;
       peer.versions = ['2.1.1'];
       const unsupported = await ocpi(tokenC).put('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()));
-      expect(unsupported.body.status_code).toBe(3002);
-      expect(await snapshot(id)).toEqual(before);
+      expect(unsupported.body).toMatchObject({ status_code: 3002, status_message: 'your versions endpoint does not offer OCPI 2.2.1' });
+      expect(await handshakeState(id)).toEqual(before);
       expect(openOutboundToken(id, (await peerRow(t, id)).outbound_token)).toBe(tokenB);
       expect((await ocpi(tokenC).get('/ocpi/versions')).status).toBe(200);
     });
@@ -473,9 +489,10 @@ describe('peering: a peer slower than OCPI_HTTP_TIMEOUT_MS (server side)', () =>
     const res = await http(t.baseUrl, { authorization: `Token ${invitation.token_a}` }).post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()));
     expect(Date.now() - started).toBeLessThan(1400);
     expect(res.status).toBe(200);
-    expect(res.body.status_code).toBe(3001);
-    expect(res.body.status_message).toMatch(/300 ms/);
-    expect(await peerRow(t, invitation.id)).toEqual(before);
+    expect(res.body).toMatchObject({ status_code: 3001, status_message: 'could not use your versions endpoint' });
+    const after = await peerRow(t, invitation.id);
+    expect(after).toMatchObject({ status: 'invited', token_a_hash: before.token_a_hash, failed_attempts: 1 });
+    expect(after.last_error).toMatch(/no answer within 300 ms/);
   });
 
   it('the time-out also bounds a peer that sends its headers and then stalls the details', async () => {
