@@ -9,7 +9,10 @@ describe('peering: a peer registers with us (server side)', () => {
   let admin: Http;
 
   beforeAll(async () => {
-    t = await startTestApp({ OCPI_PARTY_ID: 'ABC', OCPI_COUNTRY_CODE: 'FR', OCPI_ROLE: 'EMSP', OCPI_BUSINESS_NAME: 'Registry Under Test', OCPI_HTTP_TIMEOUT_MS: '3000' });
+    t = await startTestApp(
+      { OCPI_PARTY_ID: 'ABC', OCPI_COUNTRY_CODE: 'FR', OCPI_ROLE: 'EMSP', OCPI_BUSINESS_NAME: 'Registry Under Test', OCPI_HTTP_TIMEOUT_MS: '3000' },
+      { captureLogs: true },
+    );
     admin = peersApi(t);
   });
   beforeEach(async () => {
@@ -371,6 +374,83 @@ describe('peering: a peer registers with us (server side)', () => {
       });
     });
 
+    it('the peer learns nothing of what our callback ran into: closed port, PostgreSQL, our /metrics, an internal error text', async () => {
+      const closed = await OcpiPeer.start();
+      const closedUrl = closed.versionsUrl;
+      await closed.close();
+      const database = new URL(t.databaseUrl);
+      const internal = 'upstream 10.1.2.3:5432 refused: password authentication failed for user "ocpi" ' + 'x'.repeat(2000);
+      peer.override = (request) => (request.path === '/ocpi/versions' ? { body: envelope(undefined, 3000, internal) } : undefined);
+      const targets: Array<[string, RegExp]> = [
+        [closedUrl, /peer unreachable \(ECONNREFUSED\)/],
+        [`http://${database.hostname}:${database.port}/ocpi/versions`, /peer unreachable|HTTP \d+|not JSON/],
+        [`${t.baseUrl}/metrics`, /the answer is not JSON/],
+        [peer.versionsUrl, /status_code 3000 \(upstream 10\.1\.2\.3:5432 refused/],
+      ];
+      for (const [url, detail] of targets) {
+        const { id, tokenA } = await invite();
+        const res = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', { ...peer.credentialsFor('2.2.1', peer.invite()), url });
+        expect({ url, status: res.status, body: res.body }).toEqual({ url, status: 200, body: { status_code: 3001, status_message: 'could not use your versions endpoint', timestamp: expect.stringMatching(ISO_SECOND) } });
+        const lastError = (await peerRow(t, id)).last_error as string;
+        expect(lastError).toMatch(detail);
+        expect(lastError.length).toBeLessThan(600);
+        expect(t.logs.some((line) => line.includes('"level":40') && line.includes('callback to the peer failed') && detail.test(line))).toBe(true);
+      }
+    });
+
+    it('version strings a peer sends are cut short in last_error and never repeated to it', async () => {
+      peer.override = (request) => (request.path === '/ocpi/versions' ? { body: envelope([{ version: 'v'.repeat(100000), url: `${peer.baseUrl}/ocpi/x` }]) } : undefined);
+      const { id, tokenA } = await invite();
+      const res = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()));
+      expect(res.body).toMatchObject({ status_code: 3002, status_message: 'your versions endpoint does not offer OCPI 2.2.1' });
+      const lastError = (await peerRow(t, id)).last_error as string;
+      expect(lastError).toContain(`(it offers: ${'v'.repeat(16)})`);
+      expect(lastError).not.toContain('v'.repeat(17));
+    });
+
+    it('TOKEN_A dies after 10 failed registrations: the 10th answer says so, then 401; the admin sees why', async () => {
+      const down = await OcpiPeer.start();
+      const url = down.versionsUrl;
+      await down.close();
+      const { id, tokenA } = await invite();
+      const body = { ...peer.credentialsFor('2.2.1', peer.invite()), url };
+      for (let attempt = 1; attempt < 10; attempt++) {
+        const res = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', body);
+        expect(res.body).toMatchObject({ status_code: 3001, status_message: 'could not use your versions endpoint' });
+        expect(await peerRow(t, id)).toMatchObject({ status: 'invited', failed_attempts: attempt });
+      }
+      const last = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', body);
+      expect(last.status).toBe(200);
+      expect(last.body).toMatchObject({
+        status_code: 3001,
+        status_message: 'could not use your versions endpoint; too many failed attempts: this TOKEN_A is no longer valid, ask for a new invitation',
+      });
+      const after = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', body);
+      expect(after.status).toBe(401);
+      expect(after.body.status_code).toBe(2000);
+      expect((await ocpi(tokenA).get('/ocpi/versions')).status).toBe(401);
+      expect(await peerRow(t, id)).toMatchObject({ status: 'failed', token_a_hash: null, inbound_token_hash: null, failed_attempts: 10 });
+      const record = (await admin.get(`/api/peers/${id}`)).body;
+      expect(record).toMatchObject({ status: 'failed', side: 'server' });
+      expect(record.last_error).toMatch(/^invitation revoked after 10 failed registrations; the last: could not read the peer's versions: .*ECONNREFUSED/);
+      // the admin can still withdraw it
+      expect((await admin.delete(`/api/peers/${id}`)).body.status).toBe('unregistered');
+    });
+
+    it('2.2.1 callbacks go Base64 and are retried raw once when the peer answers 403', async () => {
+      const { tokenA } = await invite();
+      const tokenB = peer.invite();
+      peer.override = (request) => (request.encoding === 'base64' ? { status: 403, body: envelope(undefined, 2000, 'Forbidden') } : undefined);
+      const res = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', tokenB));
+      expect(res.body.status_code).toBe(1000);
+      expect(peer.requests.map((request) => [request.path, request.sentToken])).toEqual([
+        ['/ocpi/versions', base64(tokenB)],
+        ['/ocpi/versions', tokenB],
+        ['/ocpi/2.2.1', base64(tokenB)],
+        ['/ocpi/2.2.1', tokenB],
+      ]);
+    });
+
     it('two concurrent POSTs with one TOKEN_A: exactly one succeeds, the other gets 401', async () => {
       const { id, tokenA } = await invite();
       // a slow peer keeps the first registration busy while the second arrives
@@ -473,7 +553,7 @@ describe('peering: a peer slower than OCPI_HTTP_TIMEOUT_MS (server side)', () =>
   let t: TestApp;
   let peer: OcpiPeer;
   beforeAll(async () => {
-    t = await startTestApp({ OCPI_HTTP_TIMEOUT_MS: '300' });
+    t = await startTestApp({ OCPI_HTTP_TIMEOUT_MS: '300' }, { captureLogs: true });
     peer = await OcpiPeer.start();
   });
   afterAll(async () => {
@@ -501,5 +581,38 @@ describe('peering: a peer slower than OCPI_HTTP_TIMEOUT_MS (server side)', () =>
     const res = await http(t.baseUrl, { authorization: `Token ${invitation.token_a}` }).post('/ocpi/2.1.1/credentials', peer.credentialsFor('2.1.1', peer.invite()));
     expect(res.body.status_code).toBe(3001);
     expect((await peerRow(t, invitation.id)).status).toBe('invited');
+  });
+
+  it('40 requests waiting on a busy peer answer 409/2000 in the envelope once a handshake cannot still be running, logged as warnings', async () => {
+    peer.requests = [];
+    const invitation = (await peersApi(t).post('/api/peers', {})).body;
+    // another instance holds the peer's lease, longer than any handshake takes
+    await t.db.query(`UPDATE peers SET busy_id = gen_random_uuid(), busy_until = now() + interval '1 hour' WHERE id = $1`, [invitation.id]);
+    const before = await peerRow(t, invitation.id);
+    const ocpi = http(t.baseUrl, { authorization: `Token ${invitation.token_a}` });
+    const logsBefore = t.logs.length;
+    const started = Date.now();
+    const [withdrawal, ...answers] = await Promise.all([
+      peersApi(t).delete(`/api/peers/${invitation.id}`),
+      ...Array.from({ length: 40 }, () => ocpi.post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()))),
+    ]);
+    // a lease is 3 time-outs + 5 s; the waiters gave up after it
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 300 + 5000);
+    for (const res of answers) {
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual({ status_code: 2000, status_message: 'another handshake with this peer is in progress: try again later', timestamp: expect.stringMatching(ISO_SECOND) });
+    }
+    expect(withdrawal.status).toBe(409);
+    expect(withdrawal.body).toEqual({ error: 'another handshake with this peer is in progress: try again later' });
+    expect(peer.requests).toEqual([]);
+    expect(await peerRow(t, invitation.id)).toEqual(before);
+    const lines = t.logs.slice(logsBefore).map((line) => JSON.parse(line));
+    expect(lines.filter((line) => line.msg === 'gave up waiting for another handshake with the peer' && line.level === 40)).toHaveLength(41);
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+    // once the lease is gone, TOKEN_A registers as before
+    await t.db.query('UPDATE peers SET busy_id = NULL, busy_until = NULL WHERE id = $1', [invitation.id]);
+    peer.override = undefined;
+    const res = await ocpi.post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()));
+    expect(res.body.status_code).toBe(1000);
   });
 });
