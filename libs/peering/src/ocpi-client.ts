@@ -163,7 +163,7 @@ export class OcpiClient {
       const failure = isTimeout(error) ? 'timeout' : error instanceof RefusedAddressError ? 'refused-address' : 'unreachable';
       this.logger.warn({ call: what, ms: Date.now() - started, failure }, 'ocpi call failed');
       if (failure === 'timeout') throw new PeerCallError('timeout', `${what}: no answer within ${timeoutMs} ms`);
-      if (failure === 'refused-address') throw new PeerCallError('refused-address', `${what}: not called: ${(error as Error).message} (OCPI_ALLOW_PRIVATE_NETWORKS is not set)`);
+      if (failure === 'refused-address') throw new PeerCallError('refused-address', `${what}: not called: ${(error as Error).message}`);
       if ((error as Error)?.message === 'answer too large') throw new PeerCallError('not-ocpi', `${what}: answer larger than ${MAX_ANSWER_BYTES} bytes`);
       throw new PeerCallError('unreachable', `${what}: peer unreachable (${unreachableReason(error)})`);
     }

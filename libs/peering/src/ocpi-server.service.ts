@@ -33,7 +33,8 @@ const REVOKED = '; too many failed attempts: this TOKEN_A is no longer valid, as
 
 /**
  * The server side of the handshake: a peer calls us. Failures of our callbacks to the peer answer HTTP 200
- * with 3001/3002/3003 and change nothing; every change is one conditional UPDATE under the peer's lease.
+ * with 3001/3002/3003 and a fixed text, and change nothing but last_error and the count of failed
+ * registrations; every change is one conditional UPDATE under the peer's lease.
  */
 @Injectable()
 export class OcpiServerService {

@@ -33,7 +33,7 @@ export async function vetPeerHost(url: URL, allowPrivateNetworks: boolean): Prom
   if (addresses.length === 0) throw new RefusedAddressError(`${host} has no address`);
   if (!allowPrivateNetworks) {
     const refused = addresses.find((candidate) => !isPublicAddress(candidate.address));
-    if (refused) throw new RefusedAddressError(`${host.slice(0, 64)} resolves to ${refused.address}, which is not a public address`);
+    if (refused) throw new RefusedAddressError(`${host.slice(0, 64)} resolves to ${refused.address}, which is not a public address (OCPI_ALLOW_PRIVATE_NETWORKS is not set)`);
   }
   return addresses;
 }
