@@ -583,6 +583,27 @@ describe('peering: a peer slower than OCPI_HTTP_TIMEOUT_MS (server side)', () =>
     expect((await peerRow(t, invitation.id)).status).toBe('invited');
   });
 
+  it('40 concurrent POSTs with one TOKEN_A against a peer that never answers in time: all in the envelope, 10 tries at most', async () => {
+    peer.requests = [];
+    const invitation = (await peersApi(t).post('/api/peers', {})).body;
+    peer.override = (request) => (request.path === '/ocpi/versions' ? { delayMs: 1000 } : undefined);
+    const ocpi = http(t.baseUrl, { authorization: `Token ${invitation.token_a}` });
+    const logsBefore = t.logs.length;
+    const answers = await Promise.all(Array.from({ length: 40 }, () => ocpi.post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()))));
+    peer.override = undefined;
+    const callbackFailures = answers.filter((res) => res.status === 200 && res.body.status_code === 3001);
+    expect(callbackFailures).toHaveLength(10);
+    expect(callbackFailures.filter((res) => res.body.status_message.includes('no longer valid'))).toHaveLength(1);
+    // the others waited for the lease and found TOKEN_A revoked (401), or gave up waiting (409)
+    for (const res of answers.filter((answer) => !callbackFailures.includes(answer))) {
+      expect([401, 409]).toContain(res.status);
+      expect(res.body).toEqual({ status_code: 2000, status_message: expect.any(String), timestamp: expect.stringMatching(ISO_SECOND) });
+    }
+    expect(peer.calls('/ocpi/versions')).toHaveLength(10);
+    expect(await peerRow(t, invitation.id)).toMatchObject({ status: 'failed', token_a_hash: null, failed_attempts: 10 });
+    expect(t.logs.slice(logsBefore).filter((line) => JSON.parse(line).level >= 50)).toEqual([]);
+  });
+
   it('40 requests waiting on a busy peer answer 409/2000 in the envelope once a handshake cannot still be running, logged as warnings', async () => {
     peer.requests = [];
     const invitation = (await peersApi(t).post('/api/peers', {})).body;

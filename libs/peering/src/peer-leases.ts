@@ -4,7 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PeersRepository, StoredPeer } from './peers.repository';
 
-/** How often a waiting handshake looks again: soon at first, then less often (many may wait on one peer). */
+/**
+ * How often a waiting handshake looks again: soon at first, then less often (many may wait on one peer),
+ * at random moments around that so that the waiters do not all ask at once.
+ */
 const POLL_MS = 50;
 const MAX_POLL_MS = 500;
 
@@ -50,7 +53,7 @@ export class PeerLeases {
         this.logger.warn({ peer: peerId, waitedMs: Date.now() - started }, 'gave up waiting for another handshake with the peer');
         throw conflict('another handshake with this peer is in progress: try again later');
       }
-      await sleep(poll);
+      await sleep(poll / 2 + Math.random() * poll);
     }
   }
 }
