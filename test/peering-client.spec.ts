@@ -136,11 +136,11 @@ describe('peering: we register with a peer (client side) and the admin API', () 
         updated: expect.stringMatching(ISO_SECOND),
         last_error: null,
       });
-      // versions, details, then the POST — all with TOKEN_A, raw first (the peer accepts it raw)
+      // versions, details, then the POST — all with TOKEN_A: raw before a version is chosen, then Base64 for 2.2.1
       expect(peer.requests.map((request) => [request.method, request.path, request.sentToken])).toEqual([
         ['GET', '/ocpi/versions', tokenA],
-        ['GET', '/ocpi/2.2.1', tokenA],
-        ['POST', '/ocpi/2.2.1/credentials', tokenA],
+        ['GET', '/ocpi/2.2.1', base64(tokenA)],
+        ['POST', '/ocpi/2.2.1/credentials', base64(tokenA)],
       ]);
       const correlation = peer.requests[0].headers['x-correlation-id'];
       expect(peer.requests.every((request) => request.headers['x-correlation-id'] === correlation)).toBe(true);
@@ -212,6 +212,35 @@ describe('peering: we register with a peer (client side) and the admin API', () 
       const { res, tokenA } = await registerWithPeer({ version: '2.0', token_encoding: 'base64' });
       expect(res.status).toBe(201);
       expect(peer.requests.every((request) => request.sentToken === base64(tokenA))).toBe(true);
+    });
+
+    it('2.2.1 against a peer that takes TOKEN_A raw on its versions but answers 403 to raw tokens after: details and POST go Base64', async () => {
+      peer.override = (request) => (request.path.startsWith('/ocpi/2.2.1') && request.encoding === 'raw' ? { status: 403, body: envelope(undefined, 2000, 'Forbidden') } : undefined);
+      const { res, tokenA } = await registerWithPeer();
+      expect(res.status).toBe(201);
+      expect(res.body.version).toBe('2.2.1');
+      expect(peer.requests.map((request) => [request.method, request.path, request.sentToken])).toEqual([
+        ['GET', '/ocpi/versions', tokenA],
+        ['GET', '/ocpi/2.2.1', base64(tokenA)],
+        ['POST', '/ocpi/2.2.1/credentials', base64(tokenA)],
+      ]);
+    });
+
+    it('one retry with the other encoding on a 403: versions go Base64 after a raw 403, 2.2.1 calls raw after a Base64 403', async () => {
+      peer.override = (request) => {
+        const refused = request.path === '/ocpi/versions' ? request.encoding === 'raw' : request.encoding === 'base64';
+        return refused ? { status: 403, body: envelope(undefined, 2000, 'Forbidden') } : undefined;
+      };
+      const { res, tokenA } = await registerWithPeer();
+      expect(res.status).toBe(201);
+      expect(peer.requests.map((request) => [request.method, request.path, request.sentToken])).toEqual([
+        ['GET', '/ocpi/versions', tokenA],
+        ['GET', '/ocpi/versions', base64(tokenA)],
+        ['GET', '/ocpi/2.2.1', base64(tokenA)],
+        ['GET', '/ocpi/2.2.1', tokenA],
+        ['POST', '/ocpi/2.2.1/credentials', base64(tokenA)],
+        ['POST', '/ocpi/2.2.1/credentials', tokenA],
+      ]);
     });
 
     describe('failures before the POST: 502 {"error"}, nothing sent to the credentials endpoint, no record', () => {

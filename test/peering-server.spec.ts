@@ -9,7 +9,10 @@ describe('peering: a peer registers with us (server side)', () => {
   let admin: Http;
 
   beforeAll(async () => {
-    t = await startTestApp({ OCPI_PARTY_ID: 'ABC', OCPI_COUNTRY_CODE: 'FR', OCPI_ROLE: 'EMSP', OCPI_BUSINESS_NAME: 'Registry Under Test', OCPI_HTTP_TIMEOUT_MS: '3000' });
+    t = await startTestApp(
+      { OCPI_PARTY_ID: 'ABC', OCPI_COUNTRY_CODE: 'FR', OCPI_ROLE: 'EMSP', OCPI_BUSINESS_NAME: 'Registry Under Test', OCPI_HTTP_TIMEOUT_MS: '3000' },
+      { captureLogs: true },
+    );
     admin = peersApi(t);
   });
   beforeEach(async () => {
@@ -40,6 +43,13 @@ describe('peering: a peer registers with us (server side)', () => {
     const row = await peerRow(t, id);
     const { rows } = await t.db.query('SELECT count(*)::int AS n FROM peer_callback_tokens');
     return { row, callbacks: rows[0].n };
+  }
+
+  /** The state of the handshake: the row without what records a failure for the admin. */
+  async function handshakeState(id: string) {
+    const { row, callbacks } = await snapshot(id);
+    const { last_error: _lastError, failed_attempts: _failedAttempts, updated: _updated, ...state } = row;
+    return { state, callbacks };
   }
 
   describe('versions and version details', () => {
@@ -295,65 +305,150 @@ describe('peering: a peer registers with us (server side)', () => {
     });
 
     describe('callback failures → HTTP 200 with 3001/3002/3003, nothing changes, TOKEN_A stays valid', () => {
-      async function failingPost(version: Version, body: unknown, expected: number) {
+      async function failingPost(version: Version, body: unknown, expected: number, text: string) {
         const { id, tokenA } = await invite();
-        const before = await snapshot(id);
+        const before = await handshakeState(id);
         const res = await ocpi(tokenA).post(`/ocpi/${version}/credentials`, body);
         expect(res.status).toBe(200);
-        expect(res.body).toEqual({ status_code: expected, status_message: expect.any(String), timestamp: expect.stringMatching(ISO_SECOND) });
-        expect(await snapshot(id)).toEqual(before);
+        // the peer learns which step failed, in a fixed text, nothing of what our call saw
+        expect(res.body).toEqual({ status_code: expected, status_message: text, timestamp: expect.stringMatching(ISO_SECOND) });
+        expect(await handshakeState(id)).toEqual(before);
+        // the details are for the admin: counted, in last_error
+        const record = (await admin.get(`/api/peers/${id}`)).body;
+        expect(record).toMatchObject({ status: 'invited', last_error: expect.stringMatching(/^registration attempt 1 of 10 failed: /) });
+        expect((await peerRow(t, id)).failed_attempts).toBe(1);
         // TOKEN_A still works, and a good attempt then succeeds
         expect((await ocpi(tokenA).get('/ocpi/versions')).status).toBe(200);
-        return { id, tokenA, message: res.body.status_message as string };
+        return { id, tokenA, lastError: record.last_error as string };
       }
 
       it('3001: the peer is down', async () => {
         const down = await OcpiPeer.start();
         const url = down.versionsUrl;
         await down.close();
-        const { message } = await failingPost('2.2.1', { ...peer.credentialsFor('2.2.1', 'tok'), url }, 3001);
-        expect(message).toMatch(/unreachable/);
+        const { lastError } = await failingPost('2.2.1', { ...peer.credentialsFor('2.2.1', 'tok'), url }, 3001, 'could not use your versions endpoint');
+        expect(lastError).toMatch(/unreachable \(ECONNREFUSED\)/);
       });
 
       it('3001: the versions answer is not JSON; then the same TOKEN_A registers once the peer is fixed', async () => {
         const tokenB = peer.invite();
         peer.override = (request) => (request.path === '/ocpi/versions' ? { raw: '<html>oops</html>' } : undefined);
-        const { id, tokenA, message } = await failingPost('2.1.1', peer.credentialsFor('2.1.1', tokenB), 3001);
-        expect(message).toMatch(/not JSON/);
+        const { id, tokenA, lastError } = await failingPost('2.1.1', peer.credentialsFor('2.1.1', tokenB), 3001, 'could not use your versions endpoint');
+        expect(lastError).toMatch(/not JSON/);
         peer.override = undefined;
         const retry = await ocpi(tokenA).post('/ocpi/2.1.1/credentials', peer.credentialsFor('2.1.1', tokenB));
         expect(retry.body.status_code).toBe(1000);
-        expect((await peerRow(t, id)).status).toBe('registered');
+        expect(await peerRow(t, id)).toMatchObject({ status: 'registered', last_error: null, failed_attempts: 0 });
       });
 
       it('3001: the versions answer has a status_code other than 1000', async () => {
         peer.override = (request) => (request.path === '/ocpi/versions' ? { body: envelope(undefined, 2000, 'go away') } : undefined);
-        const { message } = await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3001);
-        expect(message).toMatch(/status_code 2000/);
+        const { lastError } = await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3001, 'could not use your versions endpoint');
+        expect(lastError).toMatch(/status_code 2000 \(go away\)/);
       });
 
       it('3001: the peer refuses its own token (HTTP 401) or answers HTTP 500', async () => {
-        await failingPost('2.0', peer.credentialsFor('2.0', 'a-token-the-peer-does-not-know'), 3001);
+        const refused = await failingPost('2.0', peer.credentialsFor('2.0', 'a-token-the-peer-does-not-know'), 3001, 'could not use your versions endpoint');
+        expect(refused.lastError).toMatch(/HTTP 401/);
         peer.override = (request) => (request.path === '/ocpi/2.0' ? { status: 500, body: envelope(undefined, 3000, 'boom') } : undefined);
-        await failingPost('2.0', peer.credentialsFor('2.0', peer.invite()), 3001);
+        const broken = await failingPost('2.0', peer.credentialsFor('2.0', peer.invite()), 3001, 'could not use your OCPI 2.0 version details');
+        expect(broken.lastError).toMatch(/HTTP 500, status_code 3000 \(boom\)/);
       });
 
       it('3001: the details are not version details', async () => {
         peer.override = (request) => (request.path === '/ocpi/2.2.1' ? { body: envelope([{ identifier: 'credentials' }]) } : undefined);
-        await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3001);
+        await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3001, 'could not use your OCPI 2.2.1 version details');
       });
 
       it('3002: the peer does not offer the version it registers with', async () => {
         peer.versions = ['2.1.1', '2.2.1'];
-        const { message } = await failingPost('2.0', peer.credentialsFor('2.0', peer.invite()), 3002);
-        expect(message).toContain('2.0');
+        const { lastError } = await failingPost('2.0', peer.credentialsFor('2.0', peer.invite()), 3002, 'your versions endpoint does not offer OCPI 2.0');
+        expect(lastError).toContain('does not offer OCPI 2.0 (it offers: 2.1.1, 2.2.1)');
         expect(peer.calls('/ocpi/2.0')).toEqual([]);
       });
 
       it('3003: the peer has no credentials endpoint', async () => {
         peer.credentialsEndpoint = false;
-        await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3003);
+        const { lastError } = await failingPost('2.2.1', peer.credentialsFor('2.2.1', peer.invite()), 3003, 'your OCPI 2.2.1 version details have no credentials endpoint');
+        expect(lastError).toContain('no credentials endpoint in OCPI 2.2.1');
       });
+    });
+
+    it('the peer learns nothing of what our callback ran into: closed port, PostgreSQL, our /metrics, an internal error text', async () => {
+      const closed = await OcpiPeer.start();
+      const closedUrl = closed.versionsUrl;
+      await closed.close();
+      const database = new URL(t.databaseUrl);
+      const internal = 'upstream 10.1.2.3:5432 refused: password authentication failed for user "ocpi" ' + 'x'.repeat(2000);
+      peer.override = (request) => (request.path === '/ocpi/versions' ? { body: envelope(undefined, 3000, internal) } : undefined);
+      const targets: Array<[string, RegExp]> = [
+        [closedUrl, /peer unreachable \(ECONNREFUSED\)/],
+        [`http://${database.hostname}:${database.port}/ocpi/versions`, /peer unreachable|HTTP \d+|not JSON/],
+        [`${t.baseUrl}/metrics`, /the answer is not JSON/],
+        [peer.versionsUrl, /status_code 3000 \(upstream 10\.1\.2\.3:5432 refused/],
+      ];
+      for (const [url, detail] of targets) {
+        const { id, tokenA } = await invite();
+        const res = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', { ...peer.credentialsFor('2.2.1', peer.invite()), url });
+        expect({ url, status: res.status, body: res.body }).toEqual({ url, status: 200, body: { status_code: 3001, status_message: 'could not use your versions endpoint', timestamp: expect.stringMatching(ISO_SECOND) } });
+        const lastError = (await peerRow(t, id)).last_error as string;
+        expect(lastError).toMatch(detail);
+        expect(lastError.length).toBeLessThan(600);
+        expect(t.logs.some((line) => line.includes('"level":40') && line.includes('callback to the peer failed') && detail.test(line))).toBe(true);
+      }
+    });
+
+    it('version strings a peer sends are cut short in last_error and never repeated to it', async () => {
+      peer.override = (request) => (request.path === '/ocpi/versions' ? { body: envelope([{ version: 'v'.repeat(100000), url: `${peer.baseUrl}/ocpi/x` }]) } : undefined);
+      const { id, tokenA } = await invite();
+      const res = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()));
+      expect(res.body).toMatchObject({ status_code: 3002, status_message: 'your versions endpoint does not offer OCPI 2.2.1' });
+      const lastError = (await peerRow(t, id)).last_error as string;
+      expect(lastError).toContain(`(it offers: ${'v'.repeat(16)})`);
+      expect(lastError).not.toContain('v'.repeat(17));
+    });
+
+    it('TOKEN_A dies after 10 failed registrations: the 10th answer says so, then 401; the admin sees why', async () => {
+      const down = await OcpiPeer.start();
+      const url = down.versionsUrl;
+      await down.close();
+      const { id, tokenA } = await invite();
+      const body = { ...peer.credentialsFor('2.2.1', peer.invite()), url };
+      for (let attempt = 1; attempt < 10; attempt++) {
+        const res = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', body);
+        expect(res.body).toMatchObject({ status_code: 3001, status_message: 'could not use your versions endpoint' });
+        expect(await peerRow(t, id)).toMatchObject({ status: 'invited', failed_attempts: attempt });
+      }
+      const last = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', body);
+      expect(last.status).toBe(200);
+      expect(last.body).toMatchObject({
+        status_code: 3001,
+        status_message: 'could not use your versions endpoint; too many failed attempts: this TOKEN_A is no longer valid, ask for a new invitation',
+      });
+      const after = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', body);
+      expect(after.status).toBe(401);
+      expect(after.body.status_code).toBe(2000);
+      expect((await ocpi(tokenA).get('/ocpi/versions')).status).toBe(401);
+      expect(await peerRow(t, id)).toMatchObject({ status: 'failed', token_a_hash: null, inbound_token_hash: null, failed_attempts: 10 });
+      const record = (await admin.get(`/api/peers/${id}`)).body;
+      expect(record).toMatchObject({ status: 'failed', side: 'server' });
+      expect(record.last_error).toMatch(/^invitation revoked after 10 failed registrations; the last: could not read the peer's versions: .*ECONNREFUSED/);
+      // the admin can still withdraw it
+      expect((await admin.delete(`/api/peers/${id}`)).body.status).toBe('unregistered');
+    });
+
+    it('2.2.1 callbacks go Base64 and are retried raw once when the peer answers 403', async () => {
+      const { tokenA } = await invite();
+      const tokenB = peer.invite();
+      peer.override = (request) => (request.encoding === 'base64' ? { status: 403, body: envelope(undefined, 2000, 'Forbidden') } : undefined);
+      const res = await ocpi(tokenA).post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', tokenB));
+      expect(res.body.status_code).toBe(1000);
+      expect(peer.requests.map((request) => [request.path, request.sentToken])).toEqual([
+        ['/ocpi/versions', base64(tokenB)],
+        ['/ocpi/versions', tokenB],
+        ['/ocpi/2.2.1', base64(tokenB)],
+        ['/ocpi/2.2.1', tokenB],
+      ]);
     });
 
     it('two concurrent POSTs with one TOKEN_A: exactly one succeeds, the other gets 401', async () => {
@@ -413,16 +508,17 @@ describe('peering: a peer registers with us (server side)', () => {
 
     it('a failed PUT changes nothing: 3001/3002, old C and old B stay', async () => {
       const { id, tokenC, tokenB } = await register('2.1.1');
-      const before = await snapshot(id);
+      const before = await handshakeState(id);
       peer.override = (request) => (request.path === '/ocpi/versions' ? { body: envelope(undefined, 3000, 'down for maintenance') } : undefined);
       const failed = await ocpi(tokenC).put('/ocpi/2.1.1/credentials', peer.credentialsFor('2.1.1', peer.invite()));
       expect(failed.status).toBe(200);
-      expect(failed.body.status_code).toBe(3001);
+      expect(failed.body).toMatchObject({ status_code: 3001, status_message: 'could not use your versions endpoint' });
+      expect((await admin.get(`/api/peers/${id}`)).body.last_error).toMatch(/^the peer's update failed: .*status_code 3000 \(down for maintenance\)/);
       peer.override = undefined;
       peer.versions = ['2.1.1'];
       const unsupported = await ocpi(tokenC).put('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()));
-      expect(unsupported.body.status_code).toBe(3002);
-      expect(await snapshot(id)).toEqual(before);
+      expect(unsupported.body).toMatchObject({ status_code: 3002, status_message: 'your versions endpoint does not offer OCPI 2.2.1' });
+      expect(await handshakeState(id)).toEqual(before);
       expect(openOutboundToken(id, (await peerRow(t, id)).outbound_token)).toBe(tokenB);
       expect((await ocpi(tokenC).get('/ocpi/versions')).status).toBe(200);
     });
@@ -457,7 +553,7 @@ describe('peering: a peer slower than OCPI_HTTP_TIMEOUT_MS (server side)', () =>
   let t: TestApp;
   let peer: OcpiPeer;
   beforeAll(async () => {
-    t = await startTestApp({ OCPI_HTTP_TIMEOUT_MS: '300' });
+    t = await startTestApp({ OCPI_HTTP_TIMEOUT_MS: '300' }, { captureLogs: true });
     peer = await OcpiPeer.start();
   });
   afterAll(async () => {
@@ -473,9 +569,10 @@ describe('peering: a peer slower than OCPI_HTTP_TIMEOUT_MS (server side)', () =>
     const res = await http(t.baseUrl, { authorization: `Token ${invitation.token_a}` }).post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()));
     expect(Date.now() - started).toBeLessThan(1400);
     expect(res.status).toBe(200);
-    expect(res.body.status_code).toBe(3001);
-    expect(res.body.status_message).toMatch(/300 ms/);
-    expect(await peerRow(t, invitation.id)).toEqual(before);
+    expect(res.body).toMatchObject({ status_code: 3001, status_message: 'could not use your versions endpoint' });
+    const after = await peerRow(t, invitation.id);
+    expect(after).toMatchObject({ status: 'invited', token_a_hash: before.token_a_hash, failed_attempts: 1 });
+    expect(after.last_error).toMatch(/no answer within 300 ms/);
   });
 
   it('the time-out also bounds a peer that sends its headers and then stalls the details', async () => {
@@ -484,5 +581,59 @@ describe('peering: a peer slower than OCPI_HTTP_TIMEOUT_MS (server side)', () =>
     const res = await http(t.baseUrl, { authorization: `Token ${invitation.token_a}` }).post('/ocpi/2.1.1/credentials', peer.credentialsFor('2.1.1', peer.invite()));
     expect(res.body.status_code).toBe(3001);
     expect((await peerRow(t, invitation.id)).status).toBe('invited');
+  });
+
+  it('40 concurrent POSTs with one TOKEN_A against a peer that never answers in time: all in the envelope, 10 tries at most', async () => {
+    peer.requests = [];
+    const invitation = (await peersApi(t).post('/api/peers', {})).body;
+    peer.override = (request) => (request.path === '/ocpi/versions' ? { delayMs: 1000 } : undefined);
+    const ocpi = http(t.baseUrl, { authorization: `Token ${invitation.token_a}` });
+    const logsBefore = t.logs.length;
+    const answers = await Promise.all(Array.from({ length: 40 }, () => ocpi.post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()))));
+    peer.override = undefined;
+    const callbackFailures = answers.filter((res) => res.status === 200 && res.body.status_code === 3001);
+    expect(callbackFailures).toHaveLength(10);
+    expect(callbackFailures.filter((res) => res.body.status_message.includes('no longer valid'))).toHaveLength(1);
+    // the others waited for the lease and found TOKEN_A revoked (401), or gave up waiting (409)
+    for (const res of answers.filter((answer) => !callbackFailures.includes(answer))) {
+      expect([401, 409]).toContain(res.status);
+      expect(res.body).toEqual({ status_code: 2000, status_message: expect.any(String), timestamp: expect.stringMatching(ISO_SECOND) });
+    }
+    expect(peer.calls('/ocpi/versions')).toHaveLength(10);
+    expect(await peerRow(t, invitation.id)).toMatchObject({ status: 'failed', token_a_hash: null, failed_attempts: 10 });
+    expect(t.logs.slice(logsBefore).filter((line) => JSON.parse(line).level >= 50)).toEqual([]);
+  });
+
+  it('40 requests waiting on a busy peer answer 409/2000 in the envelope once a handshake cannot still be running, logged as warnings', async () => {
+    peer.requests = [];
+    const invitation = (await peersApi(t).post('/api/peers', {})).body;
+    // another instance holds the peer's lease, longer than any handshake takes
+    await t.db.query(`UPDATE peers SET busy_id = gen_random_uuid(), busy_until = now() + interval '1 hour' WHERE id = $1`, [invitation.id]);
+    const before = await peerRow(t, invitation.id);
+    const ocpi = http(t.baseUrl, { authorization: `Token ${invitation.token_a}` });
+    const logsBefore = t.logs.length;
+    const started = Date.now();
+    const [withdrawal, ...answers] = await Promise.all([
+      peersApi(t).delete(`/api/peers/${invitation.id}`),
+      ...Array.from({ length: 40 }, () => ocpi.post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()))),
+    ]);
+    // a lease is 3 time-outs + 5 s; the waiters gave up after it
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 300 + 5000);
+    for (const res of answers) {
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual({ status_code: 2000, status_message: 'another handshake with this peer is in progress: try again later', timestamp: expect.stringMatching(ISO_SECOND) });
+    }
+    expect(withdrawal.status).toBe(409);
+    expect(withdrawal.body).toEqual({ error: 'another handshake with this peer is in progress: try again later' });
+    expect(peer.requests).toEqual([]);
+    expect(await peerRow(t, invitation.id)).toEqual(before);
+    const lines = t.logs.slice(logsBefore).map((line) => JSON.parse(line));
+    expect(lines.filter((line) => line.msg === 'gave up waiting for another handshake with the peer' && line.level === 40)).toHaveLength(41);
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+    // once the lease is gone, TOKEN_A registers as before
+    await t.db.query('UPDATE peers SET busy_id = NULL, busy_until = NULL WHERE id = $1', [invitation.id]);
+    peer.override = undefined;
+    const res = await ocpi.post('/ocpi/2.2.1/credentials', peer.credentialsFor('2.2.1', peer.invite()));
+    expect(res.body.status_code).toBe(1000);
   });
 });

@@ -45,6 +45,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     LOG_LEVEL: options.captureLogs ? 'info' : 'silent',
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
+    // every peer of the tests listens on 127.0.0.1
+    OCPI_ALLOW_PRIVATE_NETWORKS: 'true',
     ...env,
     DATABASE_URL: databaseUrl,
     SECRET_KEY: TEST_SECRET_KEY,

@@ -12,7 +12,15 @@ export interface RegistryConfig {
   maxDevicesPerTenant: number;
   sessionIdleSeconds: number;
   secretKey: string | undefined;
-  ocpi: { partyId: string; countryCode: string; role: string; businessName: string; httpTimeoutMs: number };
+  ocpi: {
+    partyId: string;
+    countryCode: string;
+    role: string;
+    businessName: string;
+    httpTimeoutMs: number;
+    /** Whether peer URLs may resolve to loopback, private, link-local or unique-local addresses (tests, labs). */
+    allowPrivateNetworks: boolean;
+  };
   logLevel: string;
   /** How long to keep trying to reach DATABASE_URL at start before giving up. */
   databaseWaitSeconds: number;

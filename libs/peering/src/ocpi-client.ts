@@ -1,13 +1,15 @@
 import { REGISTRY_CONFIG, RegistryConfig } from '@app/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { OcpiStatus, TokenEncoding } from './ocpi-versions';
+import { fetch, type Response } from 'undici';
+import { OcpiStatus, otherEncoding, TokenEncoding } from './ocpi-versions';
+import { pinnedDispatcher, RefusedAddressError, vetPeerHost } from './peer-addresses';
 import { authorizationHeader } from './peer-tokens';
 
 /** Answers larger than this are not read (a credentials handshake exchanges a few hundred bytes). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-export type PeerCallFailure = 'unreachable' | 'timeout' | 'http' | 'not-json' | 'not-ocpi' | 'status';
+export type PeerCallFailure = 'refused-address' | 'unreachable' | 'timeout' | 'http' | 'not-json' | 'not-ocpi' | 'status';
 
 /** A call to a peer that did not end in an OCPI success. The message names the call, never a token. */
 export class PeerCallError extends Error {
@@ -27,9 +29,8 @@ export interface OcpiCall {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   token: string;
+  /** The encoding tried first; on HTTP 401 or 403 the call is repeated once with the other one. */
   encoding: TokenEncoding;
-  /** On HTTP 401, try once more with the other encoding (for peers whose encoding is not known yet). */
-  fallback: boolean;
   body?: unknown;
   /** X-Correlation-ID of the whole exchange; every call gets a fresh X-Request-ID. */
   correlationId: string;
@@ -84,15 +85,31 @@ function withoutTokens(message: string, call: OcpiCall): string {
 
 const isTimeout = (error: unknown): boolean => (error as { name?: string })?.name === 'TimeoutError';
 
+/** What went wrong on the wire, for our log and last_error only (never for the peer), and bounded. */
 function unreachableReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'connection failed';
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause ?? (error as { code?: string; message?: string });
+  return String(cause?.code ?? cause?.message ?? 'connection failed').slice(0, 100);
 }
 
+/** Rejects with the signal's reason when it aborts first (DNS has no time-out of its own we could set). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/** A retry with the other encoding helps only when the peer refused the token. */
+const refusedToken = (error: unknown): boolean => error instanceof PeerCallError && (error.httpStatus === 401 || error.httpStatus === 403);
+
 /**
- * Outbound OCPI calls: `Authorization: Token …` in the requested encoding, the OCPI request and correlation
- * ids, an explicit time-out per call (OCPI_HTTP_TIMEOUT_MS, body included), no redirects (they would carry
- * the token elsewhere), and the envelope checked: anything but an OCPI 1000 is a PeerCallError.
+ * Outbound OCPI calls: `Authorization: Token …` in the requested encoding (once more in the other on a 401
+ * or 403), the OCPI request and correlation ids, an explicit time-out per call (OCPI_HTTP_TIMEOUT_MS, name
+ * resolution and body included), no redirects (they would carry the token elsewhere), only to the addresses
+ * the host resolved to and that we checked (no private networks unless OCPI_ALLOW_PRIVATE_NETWORKS), and the
+ * envelope checked: anything but an OCPI 1000 is a PeerCallError.
  */
 @Injectable()
 export class OcpiClient {
@@ -104,8 +121,8 @@ export class OcpiClient {
     try {
       return await this.once(call, call.encoding);
     } catch (error) {
-      if (!(call.fallback && error instanceof PeerCallError && error.httpStatus === 401)) throw error;
-      return this.once(call, call.encoding === 'raw' ? 'base64' : 'raw');
+      if (!refusedToken(error)) throw error;
+      return this.once(call, otherEncoding(call.encoding));
     }
   }
 
@@ -120,21 +137,33 @@ export class OcpiClient {
     };
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     const started = Date.now();
+    const signal = AbortSignal.timeout(timeoutMs);
     let status: number;
     let text: string;
     try {
-      const response = await fetch(call.url, {
-        method: call.method,
-        headers,
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = response.status;
-      text = await readLimited(response);
+      const url = new URL(call.url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RefusedAddressError(`${url.protocol} is not http(s)`);
+      // checked on every call, and the connection goes to exactly the addresses checked
+      const dispatcher = pinnedDispatcher(await abortable(vetPeerHost(url, this.config.ocpi.allowPrivateNetworks), signal));
+      try {
+        const response = await fetch(url, {
+          method: call.method,
+          headers,
+          body: call.body === undefined ? undefined : JSON.stringify(call.body),
+          redirect: 'manual',
+          signal,
+          dispatcher,
+        });
+        status = response.status;
+        text = await readLimited(response);
+      } finally {
+        void dispatcher.destroy().catch(() => undefined);
+      }
     } catch (error) {
-      this.logger.warn({ call: what, ms: Date.now() - started, failure: isTimeout(error) ? 'timeout' : 'unreachable' }, 'ocpi call failed');
-      if (isTimeout(error)) throw new PeerCallError('timeout', `${what}: no answer within ${timeoutMs} ms`);
+      const failure = isTimeout(error) ? 'timeout' : error instanceof RefusedAddressError ? 'refused-address' : 'unreachable';
+      this.logger.warn({ call: what, ms: Date.now() - started, failure }, 'ocpi call failed');
+      if (failure === 'timeout') throw new PeerCallError('timeout', `${what}: no answer within ${timeoutMs} ms`);
+      if (failure === 'refused-address') throw new PeerCallError('refused-address', `${what}: not called: ${(error as Error).message}`);
       if ((error as Error)?.message === 'answer too large') throw new PeerCallError('not-ocpi', `${what}: answer larger than ${MAX_ANSWER_BYTES} bytes`);
       throw new PeerCallError('unreachable', `${what}: peer unreachable (${unreachableReason(error)})`);
     }

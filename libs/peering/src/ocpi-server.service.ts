@@ -2,16 +2,8 @@ import { badRequest, hasUnstorableText, jsonDepth, notFound, OcpiStatusError, RE
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { checkCredentials, PeerCredentials } from './dto/credentials.dto';
 import { OcpiAuthenticator, OcpiCaller } from './ocpi-authenticator';
-import {
-  defaultEncoding,
-  isOcpiVersion,
-  OcpiStatus,
-  OcpiVersion,
-  ourCredentials,
-  ourVersionDetails,
-  ourVersions,
-} from './ocpi-versions';
-import { failureMessage, PeerDetails, PeerDiscovery } from './peer-discovery';
+import { isOcpiVersion, OcpiStatus, OcpiVersion, ourCredentials, ourVersionDetails, ourVersions } from './ocpi-versions';
+import { DiscoveredPeer, DiscoveryError, DiscoveryStep, PeerDiscovery } from './peer-discovery';
 import { PeerLeases } from './peer-leases';
 import { hashPeerToken, newPeerToken, PeerTokenCipher } from './peer-tokens';
 import { PeersRepository, StoredPeer } from './peers.repository';
@@ -22,8 +14,27 @@ const UNKNOWN_TOKEN = 'unknown or revoked token';
 const NOT_REGISTERED = 'not registered: register with POST first';
 
 /**
+ * Failed registrations a TOKEN_A survives: at this many the invitation is revoked (status `failed`), so a
+ * holder of TOKEN_A cannot go on probing what our callbacks reach.
+ */
+export const MAX_FAILED_REGISTRATIONS = 10;
+
+/**
+ * What a peer is told when our callback fails: only the step, with a fixed text. What the call revealed
+ * (connection errors, statuses, bodies) goes to our log and last_error.
+ */
+const CALLBACK_FAILURES: Record<DiscoveryStep, { status: number; text: (version: OcpiVersion) => string }> = {
+  versions: { status: OcpiStatus.UNABLE_TO_USE_CLIENT_API, text: () => 'could not use your versions endpoint' },
+  version: { status: OcpiStatus.UNSUPPORTED_VERSION, text: (version) => `your versions endpoint does not offer OCPI ${version}` },
+  details: { status: OcpiStatus.UNABLE_TO_USE_CLIENT_API, text: (version) => `could not use your OCPI ${version} version details` },
+  credentials: { status: OcpiStatus.NO_MATCHING_ENDPOINTS, text: (version) => `your OCPI ${version} version details have no credentials endpoint` },
+};
+const REVOKED = '; too many failed attempts: this TOKEN_A is no longer valid, ask for a new invitation';
+
+/**
  * The server side of the handshake: a peer calls us. Failures of our callbacks to the peer answer HTTP 200
- * with 3001/3002/3003 and change nothing; every change is one conditional UPDATE under the peer's lease.
+ * with 3001/3002/3003 and a fixed text, and change nothing but last_error and the count of failed
+ * registrations; every change is one conditional UPDATE under the peer's lease.
  */
 @Injectable()
 export class OcpiServerService {
@@ -80,7 +91,9 @@ export class OcpiServerService {
     const used = () => unauthorized('this TOKEN_A has already been used');
     return this.leases.run(caller.peerId, used, async (peer, leaseId) => {
       if (peer.status !== 'invited' || peer.token_a_hash !== caller.hash) throw used();
-      const details = await this.callBack(peer, version, credentials, correlationId);
+      const details = await this.callBack(peer, version, credentials, correlationId, (reason) =>
+        this.peers.recordFailedRegistration(peer.id, leaseId, caller.hash, reason, MAX_FAILED_REGISTRATIONS),
+      );
       const tokenC = newPeerToken();
       const registered = await this.peers.update(
         peer.id,
@@ -95,6 +108,7 @@ export class OcpiServerService {
           inbound_token_hash: hashPeerToken(tokenC),
           outbound_token: this.cipher.seal(peer.id, credentials.token),
           last_error: null,
+          failed_attempts: 0,
         },
         { expectTokenAHash: caller.hash },
       );
@@ -110,7 +124,10 @@ export class OcpiServerService {
     const credentials = this.parseCredentials(version, body);
     return this.leases.run(caller.peerId, () => methodNotAllowed(NOT_REGISTERED), async (peer, leaseId) => {
       if (peer.status !== 'registered' || peer.inbound_token_hash !== caller.hash) throw methodNotAllowed(NOT_REGISTERED);
-      const details = await this.callBack(peer, version, credentials, correlationId);
+      const details = await this.callBack(peer, version, credentials, correlationId, async (reason) => {
+        await this.peers.update(peer.id, leaseId, { last_error: `the peer's update failed: ${reason}` }, { expectInboundHash: caller.hash });
+        return false;
+      });
       const tokenC = newPeerToken();
       const updated = await this.peers.update(
         peer.id,
@@ -162,30 +179,23 @@ export class OcpiServerService {
   /**
    * Calls the peer back with the token from its body: its versions (must list `version`, else 3002), then
    * the details of that version (must have a credentials endpoint, else 3003); anything else → 3001.
+   * A failure is logged and handed to `record` (for last_error), which says whether TOKEN_A was revoked.
    */
-  private async callBack(peer: StoredPeer, version: OcpiVersion, credentials: PeerCredentials, correlationId: string): Promise<PeerDetails> {
-    const encoding = peer.token_encoding ?? defaultEncoding(version);
-    const fail = (status: number, message: string): never => {
-      this.logger.warn({ peer: peer.id, version, status }, `callback to the peer failed: ${message}`);
-      throw new OcpiStatusError(status, message);
-    };
-    let versions;
+  private async callBack(
+    peer: StoredPeer,
+    version: OcpiVersion,
+    credentials: PeerCredentials,
+    correlationId: string,
+    record: (reason: string) => Promise<boolean>,
+  ): Promise<DiscoveredPeer> {
     try {
-      versions = await this.discovery.versions(credentials.url, credentials.token, encoding, correlationId);
+      return await this.discovery.discover({ url: credentials.url, token: credentials.token, version, current: version, override: peer.token_encoding, correlationId });
     } catch (error) {
-      return fail(OcpiStatus.UNABLE_TO_USE_CLIENT_API, `could not use your versions endpoint: ${failureMessage(error)}`);
+      if (!(error instanceof DiscoveryError)) throw error;
+      this.logger.warn({ peer: peer.id, version, step: error.step }, `callback to the peer failed: ${error.message}`);
+      const revoked = await record(error.message);
+      const failure = CALLBACK_FAILURES[error.step];
+      throw new OcpiStatusError(failure.status, failure.text(version) + (revoked ? REVOKED : ''));
     }
-    const entry = versions.known.find((candidate) => candidate.version === version);
-    if (!entry) {
-      return fail(OcpiStatus.UNSUPPORTED_VERSION, `your versions endpoint does not offer OCPI ${version} (it offers: ${versions.offered.join(', ') || 'nothing'})`);
-    }
-    let details: PeerDetails;
-    try {
-      details = await this.discovery.details(entry.url, version, credentials.token, versions.encoding, correlationId);
-    } catch (error) {
-      return fail(OcpiStatus.UNABLE_TO_USE_CLIENT_API, `could not use your version details: ${failureMessage(error)}`);
-    }
-    if (details.credentialsUrl === undefined) return fail(OcpiStatus.NO_MATCHING_ENDPOINTS, `your OCPI ${version} endpoints have no credentials endpoint`);
-    return details;
   }
 }

@@ -9,8 +9,17 @@ export const isOcpiVersion = (value: unknown): value is OcpiVersion => OCPI_VERS
 /** How a credentials token travels in `Authorization: Token …`. */
 export type TokenEncoding = 'raw' | 'base64';
 
-/** OCPI 2.2 made Base64 explicit; 2.0 and 2.1.1 peers mostly expect the token as is. */
-export const defaultEncoding = (version: OcpiVersion): TokenEncoding => (version === '2.2.1' ? 'base64' : 'raw');
+export const otherEncoding = (encoding: TokenEncoding): TokenEncoding => (encoding === 'raw' ? 'base64' : 'raw');
+
+/**
+ * The encoding a call to a peer tries first (SPEC 5.1; the client retries once with the other on a 401 or
+ * 403). The peer's `token_encoding` override wins. Calls of 2.2.1, which made Base64 explicit, go Base64.
+ * Other calls (2.0, 2.1.1, and the versions call with TOKEN_A before a version is chosen) go raw, or as the
+ * peer accepted the previous call of the same exchange.
+ */
+export function firstEncoding(version: OcpiVersion | undefined, override: TokenEncoding | null | undefined, accepted?: TokenEncoding): TokenEncoding {
+  return override ?? (version === '2.2.1' ? 'base64' : (accepted ?? 'raw'));
+}
 
 /** OCPI status codes of the credentials module. */
 export const OcpiStatus = {

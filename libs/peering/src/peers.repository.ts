@@ -18,6 +18,8 @@ export interface StoredPeer {
   inbound_token_hash: string | null;
   outbound_token: string | null;
   last_error: string | null;
+  /** Failed registrations with the current TOKEN_A. */
+  failed_attempts: number;
   created: Date;
   updated: Date;
 }
@@ -26,7 +28,17 @@ export interface StoredPeer {
 export type PeerChanges = Partial<
   Pick<
     StoredPeer,
-    'status' | 'version' | 'versions_url' | 'endpoints' | 'party' | 'token_encoding' | 'token_a_hash' | 'inbound_token_hash' | 'outbound_token' | 'last_error'
+    | 'status'
+    | 'version'
+    | 'versions_url'
+    | 'endpoints'
+    | 'party'
+    | 'token_encoding'
+    | 'token_a_hash'
+    | 'inbound_token_hash'
+    | 'outbound_token'
+    | 'last_error'
+    | 'failed_attempts'
   >
 >;
 
@@ -38,9 +50,9 @@ export interface TokenMatch {
 }
 
 const COLUMNS = `id, name, side, status, version, versions_url, endpoints, party, token_encoding, token_a_hash,
-  inbound_token_hash, outbound_token, last_error, created, updated`;
+  inbound_token_hash, outbound_token, last_error, failed_attempts, created, updated`;
 const JSON_COLUMNS = new Set(['endpoints', 'party']);
-const CHANGEABLE = new Set(['status', 'version', 'versions_url', 'endpoints', 'party', 'token_encoding', 'token_a_hash', 'inbound_token_hash', 'outbound_token', 'last_error']);
+const CHANGEABLE = new Set(['status', 'version', 'versions_url', 'endpoints', 'party', 'token_encoding', 'token_a_hash', 'inbound_token_hash', 'outbound_token', 'last_error', 'failed_attempts']);
 
 function assignments(changes: PeerChanges, params: unknown[]): string {
   const sets: string[] = [];
@@ -121,6 +133,26 @@ export class PeersRepository {
       if (options.callbackTokenHash !== undefined) await this.deleteCallbackToken(options.callbackTokenHash, tx);
       return updated.rows[0];
     });
+  }
+
+  /**
+   * A registration with TOKEN_A failed: the reason is kept for the admin and the failure counted; the one
+   * that reaches `limit` revokes TOKEN_A and marks the peer failed. True when TOKEN_A was revoked.
+   */
+  async recordFailedRegistration(id: string, leaseId: string, tokenAHash: string, reason: string, limit: number): Promise<boolean> {
+    const result = await this.db.query<{ status: PeerStatus }>(
+      `UPDATE peers SET failed_attempts = failed_attempts + 1,
+              status = CASE WHEN failed_attempts + 1 >= $4::int THEN 'failed' ELSE status END,
+              token_a_hash = CASE WHEN failed_attempts + 1 >= $4::int THEN NULL ELSE token_a_hash END,
+              last_error = CASE WHEN failed_attempts + 1 >= $4::int
+                THEN 'invitation revoked after ' || $4::int || ' failed registrations; the last: ' || $5::text
+                ELSE 'registration attempt ' || (failed_attempts + 1) || ' of ' || $4::int || ' failed: ' || $5::text END,
+              updated = now()
+        WHERE id = $1 AND busy_id = $2 AND token_a_hash = $3 AND status = 'invited'
+        RETURNING status`,
+      [id, leaseId, tokenAHash, limit, reason],
+    );
+    return result.rows[0]?.status === 'failed';
   }
 
   /**

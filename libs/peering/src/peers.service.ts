@@ -5,8 +5,8 @@ import { checkCredentials, PeerCredentials } from './dto/credentials.dto';
 import { InvitePeerDto, RegisterPeerDto, UpdatePeerDto } from './dto/peer.dto';
 import { mapPeer, PeerView } from './dto/peer-view';
 import { OcpiClient, PeerCallError } from './ocpi-client';
-import { defaultEncoding, isOcpiVersion, OCPI_VERSIONS, OcpiVersion, ourCredentials, ourVersionsUrl, TokenEncoding } from './ocpi-versions';
-import { failureMessage, PeerDetails, PeerDiscovery } from './peer-discovery';
+import { firstEncoding, isOcpiVersion, OcpiVersion, ourCredentials, ourVersionsUrl, TokenEncoding } from './ocpi-versions';
+import { DiscoveredPeer, DiscoveryError, messageOf, PeerDiscovery } from './peer-discovery';
 import { PeerLeases } from './peer-leases';
 import { hashPeerToken, newPeerToken, PeerTokenCipher } from './peer-tokens';
 import { PeersRepository, StoredPeer } from './peers.repository';
@@ -15,9 +15,6 @@ import { PeersRepository, StoredPeer } from './peers.repository';
 const badGateway = (reason: string) => new RegistryError(HttpStatus.BAD_GATEWAY, reason);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A failed step of our own handshake: what to tell the admin. */
-class HandshakeFailure extends Error {}
 
 /**
  * The admin API and the client side of the handshake: invitations, registering with a peer, updating and
@@ -69,23 +66,16 @@ export class PeersService {
   async register(dto: RegisterPeerDto): Promise<PeerView> {
     const correlationId = randomUUID();
     const tokenA = dto.token;
-    let version: OcpiVersion;
-    let details: PeerDetails;
+    const override = dto.token_encoding;
+    let found: DiscoveredPeer;
     try {
-      // TOKEN_A: raw first, Base64 on a 401 (the encoding the peer accepts is kept for the next calls)
-      const versions = await this.discovery.versions(dto.versions_url, tokenA, dto.token_encoding ?? 'raw', correlationId).catch((error) => {
-        throw new HandshakeFailure(`could not read the peer's versions: ${failureMessage(error)}`);
-      });
-      version = this.pickVersion(versions.known, versions.offered, dto.version);
-      const entry = versions.known.find((candidate) => candidate.version === version)!;
-      details = await this.discovery.details(entry.url, version, tokenA, versions.encoding, correlationId).catch((error) => {
-        throw new HandshakeFailure(`could not read the peer's OCPI ${version} details: ${failureMessage(error)}`);
-      });
-      if (details.credentialsUrl === undefined) throw new HandshakeFailure(`the peer has no credentials endpoint in OCPI ${version}`);
+      // TOKEN_A goes raw first (no version is chosen yet), then as the chosen version wants
+      found = await this.discovery.discover({ url: dto.versions_url, token: tokenA, version: dto.version, override, correlationId });
     } catch (error) {
-      if (error instanceof HandshakeFailure) throw badGateway(error.message);
+      if (error instanceof DiscoveryError) throw badGateway(error.message);
       throw error;
     }
+    const { version } = found;
 
     const id = randomUUID();
     const tokenB = newPeerToken();
@@ -97,10 +87,10 @@ export class PeersService {
       side: 'client' as const,
       version,
       versions_url: dto.versions_url,
-      endpoints: details.endpoints,
-      token_encoding: dto.token_encoding ?? null,
+      endpoints: found.endpoints,
+      token_encoding: override ?? null,
     };
-    const outcome = await this.sendCredentials('POST', details.credentialsUrl, tokenA, details.encoding, version, tokenB, correlationId, callbackHash);
+    const outcome = await this.sendCredentials('POST', found.credentialsUrl, tokenA, found.encoding, version, tokenB, correlationId, callbackHash);
     if ('credentials' in outcome) {
       const { credentials } = outcome;
       const peer = await this.peers.insert(
@@ -146,27 +136,18 @@ export class PeersService {
         throw badGateway(reason);
       };
 
-      let details: PeerDetails;
+      let found: DiscoveredPeer;
       try {
-        const versions = await this.discovery.versions(peer.versions_url, token, override ?? defaultEncoding(current), correlationId).catch((error) => {
-          throw new HandshakeFailure(`could not read the peer's versions: ${failureMessage(error)}`);
-        });
-        const entry = versions.known.find((candidate) => candidate.version === target);
-        if (!entry) throw new HandshakeFailure(`the peer does not offer OCPI ${target} (it offers: ${versions.offered.join(', ') || 'nothing'})`);
-        details = await this.discovery.details(entry.url, target, token, override ?? defaultEncoding(target), correlationId).catch((error) => {
-          throw new HandshakeFailure(`could not read the peer's OCPI ${target} details: ${failureMessage(error)}`);
-        });
-        if (details.credentialsUrl === undefined) throw new HandshakeFailure(`the peer has no credentials endpoint in OCPI ${target}`);
+        found = await this.discovery.discover({ url: peer.versions_url, token, version: target, current, override, correlationId });
       } catch (error) {
-        if (error instanceof HandshakeFailure) return failed(error.message);
+        if (error instanceof DiscoveryError) return failed(error.message);
         throw error;
       }
 
       const newToken = newPeerToken();
       const callbackHash = hashPeerToken(newToken);
       await this.peers.insertCallbackToken(callbackHash, this.leases.leaseMs);
-      const encoding = override ?? defaultEncoding(target);
-      const outcome = await this.sendCredentials('PUT', details.credentialsUrl, token, encoding, target, newToken, correlationId, callbackHash);
+      const outcome = await this.sendCredentials('PUT', found.credentialsUrl, token, found.encoding, target, newToken, correlationId, callbackHash);
       if ('credentials' in outcome) {
         const { credentials } = outcome;
         const updated = await this.peers.update(
@@ -175,7 +156,7 @@ export class PeersService {
           {
             version: target,
             versions_url: credentials.url,
-            endpoints: details.endpoints,
+            endpoints: found.endpoints,
             party: credentials.party,
             token_encoding: override,
             inbound_token_hash: callbackHash,
@@ -213,12 +194,11 @@ export class PeersService {
               method: 'DELETE',
               url: credentialsUrl,
               token,
-              encoding: peer.token_encoding ?? defaultEncoding(peer.version),
-              fallback: true,
+              encoding: firstEncoding(peer.version, peer.token_encoding),
               correlationId: randomUUID(),
             });
           } catch (error) {
-            lastError = `unregistered here, but the peer did not confirm: ${failureMessage(error)}`;
+            lastError = `unregistered here, but the peer did not confirm: ${messageOf(error)}`;
           }
         }
       }
@@ -257,7 +237,7 @@ export class PeersService {
   ): Promise<{ credentials: PeerCredentials } | { failure: string }> {
     const what = method === 'POST' ? 'registration' : 'update';
     try {
-      const answer = await this.client.call({ method, url, token, encoding, fallback: true, body: ourCredentials(this.config, version, ourToken), correlationId });
+      const answer = await this.client.call({ method, url, token, encoding, body: ourCredentials(this.config, version, ourToken), correlationId });
       const credentials = checkCredentials(version, answer.data);
       if (!('invalid' in credentials)) return { credentials };
       const state = method === 'POST' ? 'it may consider us registered' : 'it may have switched to our new token';
@@ -267,17 +247,6 @@ export class PeersService {
       await this.peers.deleteCallbackToken(callbackHash);
       throw error;
     }
-  }
-
-  private pickVersion(known: Array<{ version: OcpiVersion }>, offered: string[], requested: OcpiVersion | undefined): OcpiVersion {
-    const offers = offered.join(', ') || 'nothing';
-    if (requested !== undefined) {
-      if (!known.some((candidate) => candidate.version === requested)) throw new HandshakeFailure(`the peer does not offer OCPI ${requested} (it offers: ${offers})`);
-      return requested;
-    }
-    const mutual = OCPI_VERSIONS.find((version) => known.some((candidate) => candidate.version === version));
-    if (mutual === undefined) throw new HandshakeFailure(`no mutual OCPI version: the peer offers ${offers}, we support ${OCPI_VERSIONS.join(', ')}`);
-    return mutual;
   }
 
   /** Why our POST or PUT to the peer's credentials endpoint failed, and what the peer may now believe. */

@@ -27,6 +27,14 @@ function text(env: Env, name: string, fallback: string, pattern?: RegExp, hint?:
   return raw;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (value !== 'true' && value !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  return value === 'true';
+}
+
 function optional(env: Env, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw === '' ? undefined : raw;
@@ -88,6 +96,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Registr
       role: text(env, 'OCPI_ROLE', 'CPO', new RegExp(`^(${OCPI_ROLES.join('|')})$`), `must be one of ${OCPI_ROLES.join(', ')}`),
       businessName: text(env, 'OCPI_BUSINESS_NAME', 'Device Registry', /^.{1,100}$/, 'must be 1 to 100 characters'),
       httpTimeoutMs: integer(env, 'OCPI_HTTP_TIMEOUT_MS', 10000, 1, 600000),
+      allowPrivateNetworks: boolean(env, 'OCPI_ALLOW_PRIVATE_NETWORKS', false),
     },
     logLevel: text(env, 'LOG_LEVEL', 'info', new RegExp(`^(${LOG_LEVELS.join('|')})$`), `must be one of ${LOG_LEVELS.join(', ')}`),
     databaseWaitSeconds: integer(env, 'DATABASE_WAIT_SECONDS', 30, 0, 3600),

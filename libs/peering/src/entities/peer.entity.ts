@@ -45,6 +45,10 @@ export class PeerEntity {
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;
 
+  /** Failed registrations with the current TOKEN_A; at a limit TOKEN_A is revoked. */
+  @Column({ name: 'failed_attempts', type: 'integer', default: 0 })
+  failedAttempts: number;
+
   @Column({ name: 'busy_id', type: 'uuid', nullable: true })
   busyId: string | null;
 
