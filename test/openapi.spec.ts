@@ -55,11 +55,17 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('declares the four security schemes and uses them', () => {
-    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['basic', 'bearer', 'cookie', 'ocpi-token', 'url-password']);
+  it('declares the security schemes and uses them', () => {
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['basic', 'bearer', 'cookie', 'ocpi-token', 'url-password', 'url-username']);
+    // the URL way is one requirement of both parameters, so Swagger UI sends username and password together
     expect(document.paths['/v1/devices/{tenantId}/{deviceId}'].get.security).toEqual(
-      expect.arrayContaining([{ basic: [] }, { bearer: [] }, { cookie: [] }, { 'url-password': [] }]),
+      expect.arrayContaining([{ basic: [] }, { bearer: [] }, { cookie: [] }, { 'url-username': [], 'url-password': [] }]),
     );
+    expect(document.components.securitySchemes['url-username']).toMatchObject({ type: 'apiKey', in: 'query', name: 'username' });
+    expect(document.components.securitySchemes['url-password']).toMatchObject({ type: 'apiKey', in: 'query', name: 'password' });
+    // API tokens are opaque, not JWTs
+    expect(document.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
+    expect(document.components.securitySchemes.bearer.bearerFormat).toBeUndefined();
     expect(document.paths['/ocpi/{version}/credentials'].post.security).toEqual([{ 'ocpi-token': [] }]);
     expect(document.paths['/health'].get.security ?? []).toEqual([]);
   });
