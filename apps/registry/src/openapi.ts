@@ -86,7 +86,7 @@ function defaultErrors(surface: Surface, operation: Operation): Record<number, E
   if (operation.parameters?.some((parameter) => parameter.in === 'header' && parameter.name === 'If-Match')) {
     errors[412] = ['If-Match does not match the current version', 'resource version does not match If-Match'];
   }
-  if (hasBody) errors[413] = ['body over MAX_BODY_BYTES', 'request body too large'];
+  if (hasBody) errors[413] = ['body over MAX_BODY_BYTES', 'Request body is too large'];
   errors[429] = ['too many failed logins (Retry-After)', 'too many failed attempts, try again later'];
   if (surface === 'hono') errors[500] = ['internal error (logged with the request id)', 'internal error'];
   return errors;
