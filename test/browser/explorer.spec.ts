@@ -76,9 +76,7 @@ describeWithBrowser('the API explorer in a real browser', () => {
     await page.goto(`${t.baseUrl}/api/docs`);
     await page.locator('.swagger-ui .info .title').waitFor();
     expect(await tryItOut('DevicesController_get', { tenantId: 'browser-demo', deviceId: 'thermometer' })).toBe('401');
-    expect(await page.locator('[id$="-DevicesController_get"] .live-responses-table .response-col_description').first().innerText()).toContain(
-      'authentication required',
-    );
+    expect(await page.locator('[id$="-DevicesController_get"] .live-responses-table').first().innerText()).toContain('authentication required');
   });
 
   it('executes the default examples of tenant create, device create and credentials PUT as shown', async () => {
@@ -89,6 +87,13 @@ describeWithBrowser('the API explorer in a real browser', () => {
     expect(await tryItOut('DevicesController_createWithId')).toBe('201');
     expect(await tryItOut('CredentialsController_update')).toBe('204');
     expect(await tryItOut('CredentialsController_get')).toBe('200');
+
+    // what the page did really happened: tenant acme, its device sensor-1 with one credential of each type
+    const admin = http(t.baseUrl, t.admin);
+    expect((await admin.get('/v1/tenants/acme')).status).toBe(200);
+    expect((await admin.get('/v1/devices/acme/sensor-1')).status).toBe(200);
+    const credentials = await admin.get('/v1/credentials/acme/sensor-1');
+    expect(credentials.body.map((credential: { type: string }) => credential.type)).toEqual(['hashed-password', 'psk', 'x509-cert', 'rpk', 'api-key']);
   });
 
   it('does not keep the typed password in the browser', async () => {
@@ -103,6 +108,23 @@ describeWithBrowser('the API explorer in a real browser', () => {
     await page.reload();
     await page.locator('.swagger-ui .info .title').waitFor();
     expect(await tryItOut('UsersController_me')).toBe('401');
+  });
+
+  it('authorises OVMS style with a username and a password in the URL', async () => {
+    await page.goto(`${t.baseUrl}/api/docs`);
+    await page.locator('.swagger-ui .info .title').waitFor();
+    await page.locator('button.authorize').first().click();
+    for (const [scheme, value] of [
+      ['url-username', ADMIN.username],
+      ['url-password', ADMIN.password],
+    ]) {
+      const container = page.locator('.auth-container').filter({ has: page.locator('h4', { hasText: scheme }) });
+      await container.locator('input').first().fill(value);
+      await container.locator('button.authorize').click();
+    }
+    await page.locator('.modal-ux button.close-modal').click();
+    expect(await tryItOut('UsersController_me')).toBe('200');
+    expect(await page.locator('[id$="-UsersController_me"] .live-responses-table').first().innerText()).toContain('"via": "password"');
   });
 
   it('opens /api/docs, authorises with HTTP Basic, creates a tenant and reads a device', async () => {
