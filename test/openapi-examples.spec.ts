@@ -65,8 +65,39 @@ function documented(operation: Operation, status: number, generated: Record<stri
   return { type, example };
 }
 
+/** The properties and required keys of an object schema (through $ref and allOf); undefined when it says no more. */
+function objectShape(document: Json, schema: Json | undefined): { properties: string[]; required: string[] } | undefined {
+  if (!schema) return undefined;
+  if (schema.$ref) return objectShape(document, document.components.schemas[schema.$ref.split('/').pop()]);
+  if (schema.allOf) {
+    const parts = schema.allOf.map((part: Json) => objectShape(document, part));
+    if (parts.some((part: unknown) => part === undefined)) return undefined;
+    return { properties: parts.flatMap((part: Json) => part.properties), required: parts.flatMap((part: Json) => part.required) };
+  }
+  if (schema.type !== 'object' || !schema.properties || schema.additionalProperties) return undefined;
+  return { properties: Object.keys(schema.properties), required: schema.required ?? [] };
+}
+
+/** A JSON answer has the documented fields, and only those (one level deep, and in each array element). */
+function expectSchemaFields(document: Json, label: string, schema: Json | undefined, body: unknown): void {
+  if (schema?.$ref) return expectSchemaFields(document, label, document.components.schemas[schema.$ref.split('/').pop()], body);
+  if (schema?.type === 'array' && Array.isArray(body)) {
+    for (const item of body) expectSchemaFields(document, label, schema.items, item);
+    return;
+  }
+  const shape = objectShape(document, schema);
+  if (!shape || typeof body !== 'object' || body === null) return;
+  const keys = Object.keys(body);
+  expect({ label, undocumented: keys.filter((key) => !shape.properties.includes(key)) }).toEqual({ label, undocumented: [] });
+  expect({ label, missing: shape.required.filter((key) => !keys.includes(key)) }).toEqual({ label, missing: [] });
+  for (const key of keys) {
+    const property = (schema?.properties ?? {})[key];
+    if (property) expectSchemaFields(document, `${label} .${key}`, property, (body as Json)[key]);
+  }
+}
+
 /** The answer is the documented one for its status: the status is documented, the type and the example match. */
-function expectDocumentedAnswer(operation: Operation, res: HttpResponse, generated: Record<string, string>): void {
+function expectDocumentedAnswer(document: Json, operation: Operation, res: HttpResponse, generated: Record<string, string>): void {
   const label = `${name(operation)} → ${res.status} ${res.text.slice(0, 200)}`;
   expect({ label, documented: Object.keys(operation.spec.responses).includes(String(res.status)) }).toEqual({ label, documented: true });
   const { type, example } = documented(operation, res.status, generated);
@@ -75,6 +106,7 @@ function expectDocumentedAnswer(operation: Operation, res: HttpResponse, generat
     return;
   }
   expect({ label, type: (res.headers.get('content-type') ?? '').split(';')[0] }).toEqual({ label, type });
+  if (type === 'application/json') expectSchemaFields(document, label, operation.spec.responses[String(res.status)].content[type].schema, res.body);
   if (example === undefined) return;
   const actual = type === 'application/json' ? { ...res.body } : res.text;
   if (typeof actual === 'object' && 'timestamp' in actual) actual.timestamp = (example as Json).timestamp;
@@ -157,7 +189,7 @@ describe('the examples of the served OpenAPI document', () => {
           const label = `${name(operation)} → ${res.status} ${res.text.slice(0, 300)}`;
           expect({ label, success: successes.includes(res.status) }).toEqual({ label, success: true });
         }
-        if (expected === undefined || res.status !== 502) expectDocumentedAnswer(operation, res, generated);
+        if (expected === undefined || res.status !== 502) expectDocumentedAnswer(document, operation, res, generated);
         else expect(Object.keys(res.body)).toEqual(Object.keys(documented(operation, 502, generated).example as Json));
         if (name(operation) === 'POST /api/peers') {
           generated.id = res.body.id;
@@ -183,7 +215,7 @@ describe('the examples of the served OpenAPI document', () => {
       const [body] = bodiesOf(operation);
       const res = await execute(operation, body, false);
       expect({ operation: name(operation), status: res.status }).toEqual({ operation: name(operation), status: 401 });
-      expectDocumentedAnswer(operation, res, generated);
+      expectDocumentedAnswer(document, operation, res, generated);
     }
   });
 
@@ -198,11 +230,11 @@ describe('the examples of the served OpenAPI document', () => {
     });
 
     it('409 of a second create with the same id', async () => {
-      expectDocumentedAnswer(find('post', '/v1/tenants/{tenantId}'), await admin().post('/v1/tenants/acme', {}), generated);
-      expectDocumentedAnswer(find('post', '/v1/devices/{tenantId}/{deviceId}'), await admin().post('/v1/devices/acme/sensor-1', {}), generated);
+      expectDocumentedAnswer(document, find('post', '/v1/tenants/{tenantId}'), await admin().post('/v1/tenants/acme', {}), generated);
+      expectDocumentedAnswer(document, find('post', '/v1/devices/{tenantId}/{deviceId}'), await admin().post('/v1/devices/acme/sensor-1', {}), generated);
       const user = await admin().post('/api/users', { username: 'alice', password: 'alice-password' });
       expect(user.status).toBe(409);
-      expectDocumentedAnswer(find('post', '/api/users'), user, generated);
+      expectDocumentedAnswer(document, find('post', '/api/users'), user, generated);
     });
 
     it('404 of a device or credentials that are not there', async () => {
@@ -210,39 +242,39 @@ describe('the examples of the served OpenAPI document', () => {
       for (const path of ['/v1/devices/{tenantId}/{deviceId}', '/v1/credentials/{tenantId}/{deviceId}']) {
         const res = await admin().get(path.replace('{tenantId}', 'acme').replace('{deviceId}', 'sensor-1'));
         expect(res.status).toBe(404);
-        expectDocumentedAnswer(find('get', path), res, generated);
+        expectDocumentedAnswer(document, find('get', path), res, generated);
       }
       const search = await admin().get('/v1/devices/acme');
       expect(search.status).toBe(404);
-      expectDocumentedAnswer(find('get', '/v1/devices/{tenantId}'), search, generated);
+      expectDocumentedAnswer(document, find('get', '/v1/devices/{tenantId}'), search, generated);
     });
 
     it('400, 412 and 413 with the bodies the document shows', async () => {
       const invalidJson = await admin().post('/v1/tenants/acme', '{"ext":', { contentType: 'application/json' });
       expect(invalidJson.status).toBe(400);
-      expectDocumentedAnswer(find('post', '/v1/tenants/{tenantId}'), invalidJson, generated);
+      expectDocumentedAnswer(document, find('post', '/v1/tenants/{tenantId}'), invalidJson, generated);
 
       const badPageSize = await admin().get('/v1/tenants?pageSize=0');
       expect(badPageSize.status).toBe(400);
-      expectDocumentedAnswer(find('get', '/v1/tenants'), badPageSize, generated);
+      expectDocumentedAnswer(document, find('get', '/v1/tenants'), badPageSize, generated);
 
       const stale = await admin().put('/v1/tenants/acme', {}, { headers: { 'if-match': '"stale"' } });
       expect(stale.status).toBe(412);
-      expectDocumentedAnswer(find('put', '/v1/tenants/{tenantId}'), stale, generated);
+      expectDocumentedAnswer(document, find('put', '/v1/tenants/{tenantId}'), stale, generated);
 
       const tooLarge = await admin().put('/v1/tenants/acme', { ext: { padding: 'x'.repeat(20_000) } });
       expect(tooLarge.status).toBe(413);
-      expectDocumentedAnswer(find('put', '/v1/tenants/{tenantId}'), tooLarge, generated);
+      expectDocumentedAnswer(document, find('put', '/v1/tenants/{tenantId}'), tooLarge, generated);
 
       const gatewayWithVia = await admin().post('/v1/devices/acme', { memberOf: ['g'], via: ['gw'] });
       expect(gatewayWithVia.status).toBe(400);
-      expectDocumentedAnswer(find('post', '/v1/devices/{tenantId}'), gatewayWithVia, generated);
+      expectDocumentedAnswer(document, find('post', '/v1/devices/{tenantId}'), gatewayWithVia, generated);
     });
 
     it('OCPI errors in the envelope, as documented', async () => {
       const unknownVersion = await http(t.baseUrl).get('/ocpi/1.9', { headers: { authorization: 'Token whatever' } });
       expect(unknownVersion.status).toBe(404);
-      expectDocumentedAnswer(find('get', '/ocpi/{version}'), unknownVersion, generated);
+      expectDocumentedAnswer(document, find('get', '/ocpi/{version}'), unknownVersion, generated);
     });
   });
 });

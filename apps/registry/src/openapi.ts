@@ -93,10 +93,11 @@ function defaultErrors(surface: Surface, operation: Operation): Record<number, E
 }
 
 /**
- * Every error response of every operation gets the body its surface really sends, made here in one place:
- * the route's `@ApiError` messages and the defaults above, rendered by libs/common's renderError.
+ * Finishes every operation in one place: its path parameters get the examples' ids, and every error response
+ * the body its surface really sends (the route's `@ApiError` messages and the defaults above, rendered by
+ * libs/common's renderError).
  */
-function addErrorResponses(document: OpenAPIObject): void {
+function completeOperations(document: OpenAPIObject): void {
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...ERROR_SCHEMAS } };
   for (const [path, item] of Object.entries(document.paths)) {
     const surface = surfaceOf(path);
@@ -138,7 +139,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     })
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  addErrorResponses(document);
+  completeOperations(document);
   return document;
 }
 
