@@ -14,8 +14,8 @@ export const NEW_TOKEN_EXAMPLES = {
   integration: { summary: 'a token that reads and writes the registry', value: { application: 'ha', purpose: 'home automation', permit: 'auth,registry.write' } },
 };
 
-/** POST /api/token: the only answer that shows the token. */
-export class NewTokenDto {
+/** What every answer about a token says of it. */
+class TokenFieldsDto {
   @ApiProperty({ example: 'ha' })
   application: string;
 
@@ -27,33 +27,24 @@ export class NewTokenDto {
 
   @ApiProperty({ example: 'home automation' })
   purpose: string;
+}
 
+/** POST /api/token: the only answer that shows the token. */
+export class NewTokenDto extends TokenFieldsDto {
   @ApiProperty({ pattern: '^[0-9a-f]{64}$', example: '6f1ed002ab5595859014ebf0951522d9c2a0cd7a5b1e4f2c8b0e3f6a1d2c3b4a' })
   token: string;
 }
 
 /** GET /api/token: one of the caller's tokens, masked. */
-export class TokenViewDto {
-  @ApiProperty({ example: 'ha' })
-  application: string;
+export class TokenViewDto extends TokenFieldsDto {
+  @ApiProperty({ format: 'uuid', description: 'deletes the token as well as the token itself' })
+  id: string;
 
   @ApiProperty({ example: '2026-01-02 03:04:05', description: 'OVMS time format' })
   created: string;
 
-  @ApiProperty({ format: 'uuid', description: 'deletes the token as well as the token itself' })
-  id: string;
-
   @ApiProperty({ example: '2026-01-02 03:04:05', nullable: true })
   lastused: string | null;
-
-  @ApiProperty({ example: 'admin' })
-  owner: string;
-
-  @ApiProperty({ example: 'auth,registry.write' })
-  permit: string;
-
-  @ApiProperty({ example: 'home automation' })
-  purpose: string;
 
   @ApiProperty({ example: '2026-01-02 03:04:05', nullable: true })
   refreshed: string | null;
