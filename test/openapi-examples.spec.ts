@@ -190,7 +190,14 @@ describe('the examples of the served OpenAPI document', () => {
           expect({ label, success: successes.includes(res.status) }).toEqual({ label, success: true });
         }
         if (expected === undefined || res.status !== 502) expectDocumentedAnswer(document, operation, res, generated);
-        else expect(Object.keys(res.body)).toEqual(Object.keys(documented(operation, 502, generated).example as Json));
+        else {
+          // how the example's peer fails depends on the network (no such host, refused, timed out): the step is fixed
+          const example = documented(operation, 502, generated).example as Json;
+          expect(Object.keys(res.body)).toEqual(Object.keys(example));
+          expect(res.body.error.split(':')[0]).toBe(example.error.split(':')[0]);
+        }
+        // OCPI's registration reports the failed callback to the example's peer inside a 200
+        if (name(operation) === 'POST /ocpi/{version}/credentials') expect(res.body.status_code).toBe(3001);
         if (name(operation) === 'POST /api/peers') {
           generated.id = res.body.id;
           tokenA = res.body.token_a;
