@@ -61,7 +61,8 @@ function documented(operation: Operation, status: number, generated: Record<stri
   if (!response?.content) return {};
   const [type, media] = Object.entries<Json>(response.content)[0];
   let example = media.example;
-  if (example !== undefined && generated.id) example = JSON.parse(JSON.stringify(example).split('0b6cf1a4-3c1e-4d4e-9a57-2f8f3c7d9e10').join(generated.id));
+  const exampleId = operation.spec.parameters?.find((parameter: Json) => parameter.in === 'path' && parameter.name === 'id')?.example;
+  if (example !== undefined && exampleId && generated.id) example = JSON.parse(JSON.stringify(example).split(exampleId).join(generated.id));
   return { type, example };
 }
 

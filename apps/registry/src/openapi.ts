@@ -1,4 +1,5 @@
 import { ERROR_MESSAGE_EXTENSION, renderError, Surface, surfaceOf } from '@app/common';
+import { EXAMPLE_PEER_ID } from '@app/peering';
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
@@ -54,7 +55,7 @@ const PATH_PARAMETER_EXAMPLES: Record<string, string> = {
   deviceId: 'sensor-1',
   username: 'alice',
   token: '6f1ed002ab5595859014ebf0951522d9c2a0cd7a5b1e4f2c8b0e3f6a1d2c3b4a',
-  id: '0b6cf1a4-3c1e-4d4e-9a57-2f8f3c7d9e10',
+  id: EXAMPLE_PEER_ID,
   version: '2.2.1',
 };
 

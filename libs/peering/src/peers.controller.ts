@@ -4,10 +4,11 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InvitePeerDto, RegisterPeerDto, UpdatePeerDto } from './dto/peer.dto';
 import { PeerView } from './dto/peer-view';
-import { InvitationDto, PEER_EXAMPLES, PeerViewDto } from './dto/peer-responses';
+import { EXAMPLE_PEER_ID, InvitationDto, PEER_EXAMPLES, PeerViewDto } from './dto/peer-responses';
 import { PeersService } from './peers.service';
 
 const PEERING_ADMIN = { right: 'peering.admin', adminOnly: true } as const;
+const NOT_FOUND = `peer ${EXAMPLE_PEER_ID} not found`;
 
 /** OCPI peers: invitations, our own registrations with peers, updates and unregistrations (admins with `peering.admin`). */
 @ApiTags('peering')
@@ -51,7 +52,7 @@ export class PeersController {
   @Authenticated(PEERING_ADMIN)
   @ApiOperation({ summary: 'One peer' })
   @ApiResponse({ status: 200, type: PeerViewDto })
-  @ApiError(404, 'no such peer', 'peer 0b6cf1a4-3c1e-4d4e-9a57-2f8f3c7d9e10 not found')
+  @ApiError(404, 'no such peer', NOT_FOUND)
   get(@Param('id') id: string): Promise<PeerView> {
     return this.peers.get(id);
   }
@@ -65,8 +66,8 @@ export class PeersController {
   })
   @ApiBody({ type: UpdatePeerDto, required: false, examples: PEER_EXAMPLES.update })
   @ApiResponse({ status: 200, type: PeerViewDto, description: 'the peer with its new version and endpoints' })
-  @ApiError(404, 'no such peer', 'peer 0b6cf1a4-3c1e-4d4e-9a57-2f8f3c7d9e10 not found')
-  @ApiError(409, 'the peer is not registered', 'peer 0b6cf1a4-3c1e-4d4e-9a57-2f8f3c7d9e10 is not registered (status invited)')
+  @ApiError(404, 'no such peer', NOT_FOUND)
+  @ApiError(409, 'the peer is not registered', `peer ${EXAMPLE_PEER_ID} is not registered (status invited)`)
   @ApiError(502, 'the peer failed; the old tokens stay valid', "could not read the peer's versions: getaddrinfo ENOTFOUND peer.example.com")
   update(@Param('id') id: string, @Body(OptionalBody) body: UpdatePeerDto): Promise<PeerView> {
     return this.peers.update(id, body);
@@ -77,7 +78,7 @@ export class PeersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Unregister a peer (tells the peer when registered) and revoke both directions' })
   @ApiResponse({ status: 200, type: PeerViewDto, description: 'the peer, unregistered' })
-  @ApiError(404, 'no such peer', 'peer 0b6cf1a4-3c1e-4d4e-9a57-2f8f3c7d9e10 not found')
+  @ApiError(404, 'no such peer', NOT_FOUND)
   unregister(@Param('id') id: string): Promise<PeerView> {
     return this.peers.unregister(id);
   }
