@@ -279,7 +279,34 @@ describe('the examples of the served OpenAPI document', () => {
       expectDocumentedAnswer(document, find('post', '/v1/devices/{tenantId}'), gatewayWithVia, generated);
     });
 
+    it('403 for a right the credential lacks, and the /api 400s', async () => {
+      const created = await admin().post('/api/token', { permit: 'auth' });
+      expect(created.status).toBe(201);
+      const readOnly = http(t.baseUrl, { authorization: `Bearer ${created.body.token}` });
+      const forbidden = await readOnly.put('/v1/devices/acme/sensor-2', {});
+      expect(forbidden.status).toBe(403);
+      expectDocumentedAnswer(document, find('put', '/v1/devices/{tenantId}/{deviceId}'), forbidden, generated);
+
+      expect((await admin().put('/v1/tenants/acme', { 'registration-limits': { 'max-devices': 1 } })).status).toBe(204);
+      expect((await admin().post('/v1/devices/acme/sensor-1', {})).status).toBe(201);
+      const limit = await admin().post('/v1/devices/acme/sensor-2', {});
+      expect(limit.status).toBe(403);
+      expectDocumentedAnswer(document, find('post', '/v1/devices/{tenantId}/{deviceId}'), limit, generated);
+
+      const unknownRight = await admin().post('/api/token', { permit: 'auth,everything' });
+      expect(unknownRight.status).toBe(400);
+      expectDocumentedAnswer(document, find('post', '/api/token'), unknownRight, generated);
+
+      const twice = await admin().post('/api/users', { username: 'bob', password: 'bob-password', tenants: [{ tenant: 'acme', access: 'read' }, { tenant: 'acme', access: 'write' }] });
+      expect(twice.status).toBe(400);
+      expectDocumentedAnswer(document, find('post', '/api/users'), twice, generated);
+    });
+
     it('OCPI errors in the envelope, as documented', async () => {
+      const invalidJson = await http(t.baseUrl).post('/ocpi/2.2.1/credentials', '{"token":', { contentType: 'application/json' });
+      expect(invalidJson.status).toBe(400);
+      expectDocumentedAnswer(document, find('post', '/ocpi/{version}/credentials'), invalidJson, generated);
+
       const unknownVersion = await http(t.baseUrl).get('/ocpi/1.9', { headers: { authorization: 'Token whatever' } });
       expect(unknownVersion.status).toBe(404);
       expectDocumentedAnswer(document, find('get', '/ocpi/{version}'), unknownVersion, generated);
