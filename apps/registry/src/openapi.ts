@@ -1,10 +1,8 @@
+import { ACCESS_EXTENSION } from '@app/auth';
 import { ERROR_MESSAGE_EXTENSION, renderError, Surface, surfaceOf } from '@app/common';
 import { EXAMPLE_PEER_ID } from '@app/peering';
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-
-/** What the `@Authenticated` decorator records on each operation (libs/auth), read and removed here. */
-const ACCESS_EXTENSION = 'x-access';
 
 type Content = Record<string, { schema?: unknown; example?: unknown }>;
 type Response = { description?: string; content?: Content; [ERROR_MESSAGE_EXTENSION]?: string };

@@ -4,6 +4,8 @@ import { RouteAccess } from './rights';
 
 export const ROUTE_ACCESS = 'registry:route-access';
 export const PUBLIC_ROUTE = 'registry:public-route';
+/** The operation's right and tenant parameter, for the OpenAPI document's 403/404 answers (read and removed there). */
+export const ACCESS_EXTENSION = 'x-access';
 
 /**
  * The one place a route says who may call it: the global guard reads this metadata, and the
@@ -17,7 +19,7 @@ export function Authenticated(access: RouteAccess) {
     ApiBearerAuth('bearer'),
     ApiCookieAuth('cookie'),
     ApiSecurity({ 'url-username': [], 'url-password': [] }),
-    ApiExtension('x-access', { right: access.right, ...(access.tenantParam ? { tenantParam: access.tenantParam } : {}) }),
+    ApiExtension(ACCESS_EXTENSION, { right: access.right, ...(access.tenantParam ? { tenantParam: access.tenantParam } : {}) }),
   );
 }
 
