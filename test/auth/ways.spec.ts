@@ -70,6 +70,24 @@ describe('the four ways to authenticate', () => {
       }
       expect(new Set(failures.map((res) => res.text)).size).toBe(1);
     });
+
+    it('a page script (X-Requested-With: XMLHttpRequest) gets a challenge browsers do not turn into a login prompt', async () => {
+      const xhr = { 'x-requested-with': 'XMLHttpRequest' };
+      const plain = await anonymous.get(v1);
+      for (const res of [
+        await anonymous.get(v1, { headers: xhr }),
+        await anonymous.get(v1, { headers: { ...basic(user.username, 'wrong-password'), 'x-requested-with': 'xmlhttprequest' } }),
+        await anonymous.put(v1, {}, { headers: xhr }),
+      ]) {
+        expect(res.status).toBe(401);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer realm="registry"');
+        expect(res.text).toBe(plain.text);
+      }
+      // the mark changes nothing else: a good login still works
+      expect((await anonymous.get(v1, { headers: { ...basic(user.username, user.password), ...xhr } })).status).toBe(200);
+      // other values keep the Basic challenge
+      expect((await anonymous.get(v1, { headers: { 'x-requested-with': 'fetch' } })).headers.get('www-authenticate')).toBe(WWW_AUTHENTICATE);
+    });
   });
 
   describe('on an /api route', () => {

@@ -1,13 +1,16 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBasicAuth, ApiBearerAuth, ApiCookieAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiBasicAuth, ApiBearerAuth, ApiCookieAuth, ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import { RouteAccess } from './rights';
 
 export const ROUTE_ACCESS = 'registry:route-access';
 export const PUBLIC_ROUTE = 'registry:public-route';
+/** The operation's right and tenant parameter, for the OpenAPI document's 403/404 answers (read and removed there). */
+export const ACCESS_EXTENSION = 'x-access';
 
 /**
  * The one place a route says who may call it: the global guard reads this metadata, and the
- * OpenAPI document gets the matching security schemes from the same decorator.
+ * OpenAPI document gets the matching security schemes (and 401/403/404 answers) from the same decorator.
+ * The URL way is one requirement of two parameters: `username` and `password` together.
  */
 export function Authenticated(access: RouteAccess) {
   return applyDecorators(
@@ -15,7 +18,8 @@ export function Authenticated(access: RouteAccess) {
     ApiBasicAuth('basic'),
     ApiBearerAuth('bearer'),
     ApiCookieAuth('cookie'),
-    ApiSecurity('url-password'),
+    ApiSecurity({ 'url-username': [], 'url-password': [] }),
+    ApiExtension(ACCESS_EXTENSION, { right: access.right, ...(access.tenantParam ? { tenantParam: access.tenantParam } : {}) }),
   );
 }
 

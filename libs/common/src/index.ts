@@ -13,3 +13,5 @@ export * from './validation/json-validators';
 export * from './registry-config';
 export * from './x500';
 export * from './crypto/secret-cipher';
+export * from './openapi/api-error.decorator';
+export * from './openapi/responses';

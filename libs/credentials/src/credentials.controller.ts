@@ -1,5 +1,5 @@
 import { Authenticated } from '@app/auth';
-import { DeviceIdPipe, expectedVersions, formatEtag, parseIfMatch, TenantIdPipe } from '@app/common';
+import { ApiError, DeviceIdPipe, expectedVersions, formatEtag, parseIfMatch, TenantIdPipe } from '@app/common';
 import { Body, Controller, Get, Headers, HttpCode, Param, Put, Res } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -11,6 +11,7 @@ import {
   RpkCredentialDto,
   X509CertificateCredentialDto,
 } from './dto/credential.dto';
+import { CREDENTIAL_EXAMPLES } from './dto/credential.examples';
 import { CredentialsBody } from './dto/credentials-body.pipe';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -29,7 +30,7 @@ export class CredentialsController {
   @Authenticated({ right: 'auth', tenantParam: 'tenantId' })
   @ApiOperation({ summary: "Get a device's credentials", description: 'Secrets carry their id; password hashes, salts and PSK keys are never returned.' })
   @ApiResponse({ status: 200, description: 'the set (a new device has []); ETag header', schema: CREDENTIALS_SET })
-  @ApiResponse({ status: 404, description: 'no such device' })
+  @ApiError(404, 'no such device or tenant', 'device sensor-1 of tenant acme not found')
   async get(
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Param('deviceId', DeviceIdPipe) deviceId: string,
@@ -48,11 +49,12 @@ export class CredentialsController {
     description: 'Patch mode: a secret sent with its id keeps its stored password hash or key unless new ones are given; omitted credentials and secrets are deleted.',
   })
   @ApiHeader(IF_MATCH)
-  @ApiBody({ schema: CREDENTIALS_SET })
+  @ApiBody({ schema: CREDENTIALS_SET, examples: CREDENTIAL_EXAMPLES })
   @ApiResponse({ status: 204, description: 'replaced; ETag header' })
-  @ApiResponse({ status: 403, description: 'more credentials than the tenant allows per device' })
-  @ApiResponse({ status: 409, description: 'a type and auth-id is used by another device of the tenant' })
-  @ApiResponse({ status: 412, description: 'If-Match does not match the current version' })
+  @ApiError(400, 'malformed request, or a secret that breaks the rules of its type', 'credentials[0]: type is required')
+  @ApiError(403, 'more credentials than the tenant allows per device, or the credential lacks a right', 'tenant acme allows at most 10 credentials per device')
+  @ApiError(404, 'no such device or tenant', 'device sensor-1 of tenant acme not found')
+  @ApiError(409, 'a type and auth-id is used by another device of the tenant', 'type hashed-password with auth-id "sensor-1" is already used by another device of tenant acme')
   async update(
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Param('deviceId', DeviceIdPipe) deviceId: string,

@@ -1,9 +1,10 @@
 import { Authenticated } from '@app/auth';
-import { RequiredBody, TenantIdPipe } from '@app/common';
+import { ApiError, RequiredBody, TenantIdPipe } from '@app/common';
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DeviceAuthenticationService } from './device-authentication.service';
+import { AUTHENTICATION_EXAMPLES } from './dto/credential.examples';
 import { DeviceAuthenticationDto, DeviceIdentityDto } from './dto/device-authentication.dto';
 
 /** Device authentication for protocol adapters: POST /v1/authenticate/{tenantId} (an extension of Hono's API). */
@@ -20,9 +21,10 @@ export class DeviceAuthenticationController {
     description:
       "hashed-password (bcrypt, sha-256, sha-512) or x509-cert by subject DN (with issuer-dn, through the trusted CA's auth-id-template); callable with read access to the tenant.",
   })
-  @ApiResponse({ status: 200, type: DeviceIdentityDto })
-  @ApiResponse({ status: 401, description: 'the same answer for every reason (unknown, disabled, expired, wrong password)' })
-  @ApiResponse({ status: 429, description: 'too many failures for this auth-id; Retry-After header' })
+  @ApiBody({ type: DeviceAuthenticationDto, examples: AUTHENTICATION_EXAMPLES })
+  @ApiResponse({ status: 200, type: DeviceIdentityDto, description: 'the device the credentials belong to' })
+  @ApiError(401, 'the same answer for every reason (unknown, disabled, expired, wrong password), and for a caller without credentials', 'authentication required')
+  @ApiError(429, 'too many failures for this auth-id, or failed logins of the caller; Retry-After header', 'too many failed attempts, try again later')
   async authenticate(
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Body(RequiredBody) body: DeviceAuthenticationDto,

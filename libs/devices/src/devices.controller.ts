@@ -1,20 +1,24 @@
 import { Authenticated } from '@app/auth';
 import {
+  ApiError,
   badRequest,
+  CreatedDto,
   DeviceIdPipe,
   expectedVersions,
   formatEtag,
   OptionalBody,
   parseIfMatch,
   RequiredBody,
+  searchResultSchema,
   TenantIdPipe,
 } from '@app/common';
 import { parseSearchParameters } from '@app/database';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DevicesService } from './devices.service';
 import { DeviceDto } from './dto/device.dto';
+import { DEVICE_EXAMPLES } from './dto/device.examples';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const IF_MATCH = { name: 'If-Match', required: false, description: 'the ETag of the version to replace; * for any' };
@@ -28,6 +32,7 @@ function parseIsGateway(value: unknown): boolean | undefined {
 
 /** Hono's device management: /v1/devices/{tenantId}[/{deviceId}]. */
 @ApiTags('devices')
+@ApiExtraModels(CreatedDto)
 @Controller('v1/devices')
 export class DevicesController {
   constructor(private readonly devices: DevicesService) {}
@@ -35,7 +40,10 @@ export class DevicesController {
   @Post(':tenantId')
   @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
   @ApiOperation({ summary: 'Create a device with a generated id' })
-  @ApiResponse({ status: 201, description: 'created; Location and ETag headers, body {"id"}' })
+  @ApiBody({ type: DeviceDto, required: false, examples: DEVICE_EXAMPLES.createWithGeneratedId })
+  @ApiResponse({ status: 201, type: CreatedDto, description: 'created; Location and ETag headers' })
+  @ApiError(400, 'malformed request: invalid JSON, unknown property, wrong type, memberOf with via', 'a device with memberOf (a gateway) cannot have via or viaGroups')
+  @ApiError(403, 'the tenant has reached its device limit, or the credential lacks a right', 'tenant acme has reached its device limit')
   createWithGeneratedId(@Param('tenantId', TenantIdPipe) tenantId: string, @Body(OptionalBody) body: DeviceDto, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.create(tenantId, undefined, body, reply);
   }
@@ -43,8 +51,11 @@ export class DevicesController {
   @Post(':tenantId/:deviceId')
   @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
   @ApiOperation({ summary: 'Create a device with the given id' })
-  @ApiResponse({ status: 201, description: 'created' })
-  @ApiResponse({ status: 409, description: 'a device with this id exists' })
+  @ApiBody({ type: DeviceDto, required: false, examples: DEVICE_EXAMPLES.createWithId })
+  @ApiResponse({ status: 201, type: CreatedDto, description: 'created; Location and ETag headers' })
+  @ApiError(400, 'malformed request: invalid JSON, unknown property, wrong type, memberOf with via', 'a device with memberOf (a gateway) cannot have via or viaGroups')
+  @ApiError(403, 'the tenant has reached its device limit, or the credential lacks a right', 'tenant acme has reached its device limit')
+  @ApiError(409, 'a device with this id exists', 'device sensor-1 already exists')
   createWithId(
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Param('deviceId', DeviceIdPipe) deviceId: string,
@@ -66,11 +77,14 @@ export class DevicesController {
   @Get(':tenantId')
   @Authenticated({ right: 'auth', tenantParam: 'tenantId' })
   @ApiOperation({ summary: 'Search devices' })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number })
-  @ApiQuery({ name: 'pageOffset', required: false, type: Number, description: 'page index' })
-  @ApiQuery({ name: 'filterJson', required: false, isArray: true, type: String, example: '{"field":"/ext/brand","value":"acme*"}' })
-  @ApiQuery({ name: 'sortJson', required: false, isArray: true, type: String, example: '{"field":"/id","direction":"desc"}' })
+  @ApiQuery({ name: 'pageSize', required: false, type: Number, description: '1..200, default 30' })
+  @ApiQuery({ name: 'pageOffset', required: false, type: Number, description: 'page index (skips pageOffset × pageSize)' })
+  @ApiQuery({ name: 'filterJson', required: false, isArray: true, type: String, example: ['{"field":"/ext/brand","value":"acme-*"}'] })
+  @ApiQuery({ name: 'sortJson', required: false, isArray: true, type: String, example: ['{"field":"/ext/floor","direction":"desc"}'] })
   @ApiQuery({ name: 'isGateway', required: false, type: Boolean })
+  @ApiResponse({ status: 200, description: 'one page of the matches, each with its id', schema: searchResultSchema(DeviceDto) })
+  @ApiError(400, 'a search parameter is malformed', 'pageSize must be an integer between 1 and 200')
+  @ApiError(404, 'no device matches, or no such tenant', 'no devices match the search')
   async search(@Param('tenantId', TenantIdPipe) tenantId: string, @Query() query: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply) {
     const search = parseSearchParameters(query, ['isGateway']);
     const isGateway = parseIsGateway(query.isGateway);
@@ -82,6 +96,7 @@ export class DevicesController {
   @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete all devices of a tenant' })
+  @ApiResponse({ status: 204, description: 'deleted (also when the tenant is gone)' })
   async deleteAll(@Param('tenantId', TenantIdPipe) tenantId: string): Promise<void> {
     await this.devices.deleteAll(tenantId);
   }
@@ -89,7 +104,8 @@ export class DevicesController {
   @Get(':tenantId/:deviceId')
   @Authenticated({ right: 'auth', tenantParam: 'tenantId' })
   @ApiOperation({ summary: 'Get a device' })
-  @ApiResponse({ status: 200, type: DeviceDto })
+  @ApiResponse({ status: 200, type: DeviceDto, description: 'with its status; ETag header' })
+  @ApiError(404, 'no such device or tenant', 'device sensor-1 of tenant acme not found')
   async get(
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Param('deviceId', DeviceIdPipe) deviceId: string,
@@ -105,6 +121,9 @@ export class DevicesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Replace a device' })
   @ApiHeader(IF_MATCH)
+  @ApiBody({ type: DeviceDto, examples: DEVICE_EXAMPLES.update })
+  @ApiResponse({ status: 204, description: 'replaced; ETag header' })
+  @ApiError(404, 'no such device or tenant', 'device sensor-1 of tenant acme not found')
   async update(
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Param('deviceId', DeviceIdPipe) deviceId: string,
@@ -121,6 +140,8 @@ export class DevicesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a device and its credentials' })
   @ApiHeader(IF_MATCH)
+  @ApiResponse({ status: 204, description: 'deleted (also when the tenant is gone)' })
+  @ApiError(404, 'the tenant exists but the device does not', 'device sensor-1 of tenant acme not found')
   async delete(
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Param('deviceId', DeviceIdPipe) deviceId: string,

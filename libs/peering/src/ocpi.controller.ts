@@ -1,8 +1,9 @@
 import { OcpiTokenAuthenticated } from '@app/auth';
-import { RegistryError } from '@app/common';
+import { ApiError, RegistryError } from '@app/common';
 import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Param, Patch, Post, Put, Req } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Credentials221Dto } from './dto/credentials.dto';
+import { ApiBody, ApiExcludeEndpoint, ApiExtraModels, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Credentials211Dto, Credentials221Dto } from './dto/credentials.dto';
+import { CREDENTIALS_EXAMPLES, EndpointDto, OCPI_SCHEMAS } from './dto/peer-responses';
 import type { FastifyRequest } from 'fastify';
 import { OcpiServerService } from './ocpi-server.service';
 import { ocpiSuccess } from './ocpi-versions';
@@ -10,7 +11,11 @@ import { ocpiSuccess } from './ocpi-versions';
 const CREDENTIALS_BODY = {
   type: Credentials221Dto,
   description: "the caller's credentials in the shape of this version (2.2.1 shown; 2.0 and 2.1.1: token, url, business_details, party_id, country_code)",
+  examples: CREDENTIALS_EXAMPLES,
 };
+/** What a peer does, not a person: executed from this page without a registered peer it answers as documented. */
+const PEER_ONLY = 'Called by the partner platform during the handshake.';
+const NOT_REGISTERED = 'not registered: register with POST first';
 const CORRELATION = /^[\x20-\x7e]{1,256}$/;
 
 /** The X-Correlation-ID our callbacks carry: the request's own, else its request id. */
@@ -28,6 +33,7 @@ const notAllowed = (): never => {
  * OCPI authenticates with its own `Authorization: Token …`, checked by the service.
  */
 @ApiTags('ocpi')
+@ApiExtraModels(EndpointDto, Credentials211Dto)
 @OcpiTokenAuthenticated()
 @Controller('ocpi')
 export class OcpiController {
@@ -35,18 +41,21 @@ export class OcpiController {
 
   @Get('versions')
   @ApiOperation({ summary: 'The OCPI versions we serve' })
+  @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.versions, description: 'each version and the URL of its details' })
   async versions(@Headers('authorization') authorization: string | undefined) {
     return ocpiSuccess(await this.ocpi.versions(authorization));
   }
 
   @Get(':version')
   @ApiOperation({ summary: 'The endpoints of one version' })
+  @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.details, description: 'the modules of this version (credentials)' })
   async details(@Param('version') version: string, @Headers('authorization') authorization: string | undefined) {
     return ocpiSuccess(await this.ocpi.details(this.ocpi.version(version), authorization));
   }
 
   @Get(':version/credentials')
   @ApiOperation({ summary: 'Our credentials, carrying the token the caller presented' })
+  @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.credentials, description: 'in the shape of this version' })
   async getCredentials(@Param('version') version: string, @Headers('authorization') authorization: string | undefined) {
     return ocpiSuccess(await this.ocpi.getCredentials(this.ocpi.version(version), authorization));
   }
@@ -54,20 +63,29 @@ export class OcpiController {
   @Post(':version/credentials')
   @HttpCode(200)
   @ApiBody(CREDENTIALS_BODY)
-  @ApiOperation({ summary: 'Register with TOKEN_A: we call back the versions URL of the body, then answer with TOKEN_C' })
+  @ApiOperation({
+    summary: 'Register with TOKEN_A: we call back the versions URL of the body, then answer with TOKEN_C',
+    description: `${PEER_ONLY} When our callbacks to the peer fail the answer is HTTP 200 with status_code 3001, 3002 or 3003.`,
+  })
+  @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.credentials, description: 'our credentials with TOKEN_C (1000), or a failed callback (3001-3003)' })
+  @ApiError(405, 'the caller is registered already (its token C): use PUT', 'already registered: use PUT to update the credentials')
   async register(@Param('version') version: string, @Headers('authorization') authorization: string | undefined, @Body() body: unknown, @Req() request: FastifyRequest) {
     return ocpiSuccess(await this.ocpi.register(this.ocpi.version(version), authorization, body, correlationOf(request)));
   }
 
   @Put(':version/credentials')
   @ApiBody(CREDENTIALS_BODY)
-  @ApiOperation({ summary: 'Update: new token, maybe another version; we fetch the endpoints again and issue a new token' })
+  @ApiOperation({ summary: 'Update: new token, maybe another version; we fetch the endpoints again and issue a new token', description: PEER_ONLY })
+  @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.credentials, description: 'our credentials with a new token C' })
+  @ApiError(405, 'the caller is not registered (TOKEN_A or unknown)', NOT_REGISTERED)
   async update(@Param('version') version: string, @Headers('authorization') authorization: string | undefined, @Body() body: unknown, @Req() request: FastifyRequest) {
     return ocpiSuccess(await this.ocpi.update(this.ocpi.version(version), authorization, body, correlationOf(request)));
   }
 
   @Delete(':version/credentials')
-  @ApiOperation({ summary: 'Unregister' })
+  @ApiOperation({ summary: 'Unregister', description: PEER_ONLY })
+  @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.empty, description: 'unregistered (1000, no data)' })
+  @ApiError(405, 'the caller is not registered', NOT_REGISTERED)
   async unregister(@Param('version') version: string, @Headers('authorization') authorization: string | undefined) {
     this.ocpi.version(version);
     await this.ocpi.unregister(authorization);
@@ -77,27 +95,32 @@ export class OcpiController {
   // Methods OCPI does not define on these paths: 405 in the envelope (404 for a version we do not serve).
 
   @Patch(':version/credentials')
+  @ApiExcludeEndpoint()
   patchCredentials(@Param('version') version: string) {
     this.ocpi.version(version);
     return notAllowed();
   }
 
   @Post(':version')
+  @ApiExcludeEndpoint()
   postVersion(@Param('version') version: string) {
     return this.notAllowedOn(version);
   }
 
   @Put(':version')
+  @ApiExcludeEndpoint()
   putVersion(@Param('version') version: string) {
     return this.notAllowedOn(version);
   }
 
   @Patch(':version')
+  @ApiExcludeEndpoint()
   patchVersion(@Param('version') version: string) {
     return this.notAllowedOn(version);
   }
 
   @Delete(':version')
+  @ApiExcludeEndpoint()
   deleteVersion(@Param('version') version: string) {
     return this.notAllowedOn(version);
   }

@@ -1,10 +1,11 @@
 import { Authenticated, CurrentPrincipal, Principal } from '@app/auth';
-import { expectedVersions, formatEtag, OptionalBody, parseIfMatch, RequiredBody, TenantIdPipe } from '@app/common';
+import { ApiError, CreatedDto, expectedVersions, formatEtag, OptionalBody, parseIfMatch, RequiredBody, searchResultSchema, TenantIdPipe } from '@app/common';
 import { parseSearchParameters } from '@app/database';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { TenantDto } from './dto/tenant.dto';
+import { TENANT_EXAMPLES } from './dto/tenant.examples';
 import { TenantsService } from './tenants.service';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -14,6 +15,7 @@ const ADMIN_WRITE = { right: 'registry.write', tenantParam: 'tenantId', adminOnl
 
 /** Hono's tenant management: /v1/tenants[/{tenantId}]. */
 @ApiTags('tenants')
+@ApiExtraModels(CreatedDto)
 @Controller('v1/tenants')
 export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
@@ -21,9 +23,9 @@ export class TenantsController {
   @Post()
   @Authenticated({ right: 'registry.write', adminOnly: true })
   @ApiOperation({ summary: 'Create a tenant with a generated id' })
-  @ApiBody({ type: TenantDto, required: false })
-  @ApiResponse({ status: 201, description: 'created; Location and ETag headers, body {"id"}' })
-  @ApiResponse({ status: 409, description: 'the alias or a trusted CA subject DN is used by another tenant' })
+  @ApiBody({ type: TenantDto, required: false, examples: TENANT_EXAMPLES.createWithGeneratedId })
+  @ApiResponse({ status: 201, type: CreatedDto, description: 'created; Location and ETag headers' })
+  @ApiError(409, 'the alias or a trusted CA subject DN is used by another tenant', 'the alias is already used by another tenant')
   createWithGeneratedId(@Body(OptionalBody) body: TenantDto, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.create(undefined, body, reply);
   }
@@ -31,9 +33,9 @@ export class TenantsController {
   @Post(':tenantId')
   @Authenticated(ADMIN_WRITE)
   @ApiOperation({ summary: 'Create a tenant with the given id' })
-  @ApiBody({ type: TenantDto, required: false })
-  @ApiResponse({ status: 201, description: 'created; Location and ETag headers, body {"id"}' })
-  @ApiResponse({ status: 409, description: 'a tenant with this id exists, or the alias or a trusted CA subject DN is taken' })
+  @ApiBody({ type: TenantDto, required: false, examples: TENANT_EXAMPLES.createWithId })
+  @ApiResponse({ status: 201, type: CreatedDto, description: 'created; Location and ETag headers' })
+  @ApiError(409, 'a tenant with this id exists, or the alias or a trusted CA subject DN is taken', 'tenant acme already exists')
   createWithId(@Param('tenantId', TenantIdPipe) tenantId: string, @Body(OptionalBody) body: TenantDto, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.create(tenantId, body, reply);
   }
@@ -49,10 +51,11 @@ export class TenantsController {
   @ApiOperation({ summary: 'Search tenants' })
   @ApiQuery({ name: 'pageSize', required: false, type: Number, description: '1..200, default 30' })
   @ApiQuery({ name: 'pageOffset', required: false, type: Number, description: 'page index (skips pageOffset × pageSize)' })
-  @ApiQuery({ name: 'filterJson', required: false, isArray: true, type: String, example: '{"field":"/ext/region","value":"eu-*"}' })
-  @ApiQuery({ name: 'sortJson', required: false, isArray: true, type: String, example: '{"field":"/id","direction":"desc"}' })
-  @ApiResponse({ status: 200, description: '{"total": N, "result": [{"id": …, …}]}' })
-  @ApiResponse({ status: 404, description: 'no tenant matches' })
+  @ApiQuery({ name: 'filterJson', required: false, isArray: true, type: String, example: ['{"field":"/ext/region","value":"eu-*"}'] })
+  @ApiQuery({ name: 'sortJson', required: false, isArray: true, type: String, example: ['{"field":"/id","direction":"desc"}'] })
+  @ApiResponse({ status: 200, description: 'one page of the matches, each with its id', schema: searchResultSchema(TenantDto) })
+  @ApiError(400, 'a search parameter is malformed', 'pageSize must be an integer between 1 and 200')
+  @ApiError(404, 'no tenant matches', 'no tenants match the search')
   async search(
     @Query() query: Record<string, unknown>,
     @CurrentPrincipal() principal: Principal,
@@ -79,8 +82,9 @@ export class TenantsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Replace a tenant' })
   @ApiHeader(IF_MATCH)
+  @ApiBody({ type: TenantDto, examples: TENANT_EXAMPLES.update })
   @ApiResponse({ status: 204, description: 'replaced; ETag header' })
-  @ApiResponse({ status: 412, description: 'If-Match does not match the current version' })
+  @ApiError(409, 'the alias or a trusted CA subject DN is used by another tenant', 'the alias is already used by another tenant')
   async update(
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Body(RequiredBody) body: TenantDto,
@@ -97,7 +101,6 @@ export class TenantsController {
   @ApiOperation({ summary: 'Delete a tenant with its devices and their credentials' })
   @ApiHeader(IF_MATCH)
   @ApiResponse({ status: 204, description: 'deleted' })
-  @ApiResponse({ status: 412, description: 'If-Match does not match the current version' })
   async delete(@Param('tenantId', TenantIdPipe) tenantId: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
     await this.tenants.delete(tenantId, expectedVersions(parseIfMatch(ifMatch)));
   }

@@ -7,7 +7,7 @@ import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, M
 export const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
 
 export class GrantDto {
-  @ApiProperty({ example: 't1' })
+  @ApiProperty({ example: 'acme' })
   @IsString()
   @MaxLength(256)
   @Matches(TENANT_ID_PATTERN, { message: 'tenant must be a tenant id' })
@@ -51,3 +51,54 @@ export class CreateUserDto {
 
 /** Every field optional: a partial update. */
 export class UpdateUserDto extends PartialType(CreateUserDto) {}
+
+/** A user as /api/users shows it: never the password. */
+export class UserViewDto {
+  @ApiProperty({ example: 'alice' })
+  username: string;
+
+  @ApiProperty({ example: false })
+  admin: boolean;
+
+  @ApiProperty({ example: true })
+  enabled: boolean;
+
+  @ApiProperty({ type: [GrantDto] })
+  tenants: GrantDto[];
+
+  @ApiProperty({ format: 'date-time', example: '2026-01-02T03:04:05Z' })
+  created: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-01-02T03:04:05Z' })
+  updated: string;
+}
+
+/** GET /api/me: who the caller is and how it authenticated. */
+export class MeDto {
+  @ApiProperty({ example: 'admin' })
+  username: string;
+
+  @ApiProperty({ example: true })
+  admin: boolean;
+
+  @ApiProperty({ example: '*', description: 'the permit of the credential used (a password carries *)' })
+  permit: string;
+
+  @ApiProperty({ enum: ['password', 'token', 'session'] })
+  via: string;
+
+  @ApiProperty({ type: [GrantDto] })
+  tenants: GrantDto[];
+}
+
+export const USER_EXAMPLES = {
+  create: {
+    alice: {
+      summary: 'an operator who may write tenant acme',
+      value: { username: 'alice', password: 'alice-password', admin: false, enabled: true, tenants: [{ tenant: 'acme', access: 'write' }] },
+    },
+  },
+  update: {
+    readOnly: { summary: 'read access only (grants are replaced as a whole)', value: { tenants: [{ tenant: 'acme', access: 'read' }] } },
+  },
+};

@@ -23,7 +23,7 @@ export class CookieController {
   @Header('content-type', OVMS_TEXT_TYPE)
   @ApiOperation({ summary: 'Log in: answers Login ok and sets the ovmsapisession cookie' })
   @ApiProduces('text/plain')
-  @ApiResponse({ status: 200, description: 'Login ok' })
+  @ApiResponse({ status: 200, description: 'Login ok; Set-Cookie: ovmsapisession', schema: { type: 'string', example: 'Login ok\n' } })
   async login(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const sessionId = await this.sessions.open(principal);
     reply.header('set-cookie', cookie(request, sessionId));
@@ -35,7 +35,7 @@ export class CookieController {
   @Header('content-type', OVMS_TEXT_TYPE)
   @ApiOperation({ summary: 'Log out: ends the session and clears the cookie' })
   @ApiProduces('text/plain')
-  @ApiResponse({ status: 200, description: 'Logout ok' })
+  @ApiResponse({ status: 200, description: 'Logout ok; the cookie is cleared', schema: { type: 'string', example: 'Logout ok\n' } })
   async logout(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     await this.sessions.close(principal);
     reply.header('set-cookie', cookie(request, '', '; Max-Age=0'));

@@ -1,7 +1,8 @@
-import { RegistryError } from '@app/common';
+import { ApiError, RegistryError } from '@app/common';
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../authenticated.decorator';
+import { DeletedTokenDto, NEW_TOKEN_EXAMPLES, NEW_TOKEN_SCHEMA, NewTokenDto, TokenViewDto } from '../dto/token.dto';
 import { OVMS_JSON_TYPE, ovmsJson } from '../ovms-json';
 import { CurrentPrincipal, Principal } from '../principal';
 import { TokensService } from './tokens.service';
@@ -18,6 +19,7 @@ export class TokensController {
   @Authenticated(TOKEN_ADMIN)
   @Header('content-type', OVMS_JSON_TYPE)
   @ApiOperation({ summary: "List the caller's API tokens (masked)" })
+  @ApiResponse({ status: 200, type: [TokenViewDto] })
   async list(@CurrentPrincipal() principal: Principal): Promise<string> {
     return ovmsJson(await this.tokens.list(principal));
   }
@@ -26,18 +28,11 @@ export class TokensController {
   @Authenticated(TOKEN_ADMIN)
   @Header('content-type', OVMS_JSON_TYPE)
   @ApiOperation({ summary: 'Create an API token; the token is shown only in this answer' })
-  @ApiConsumes('multipart/form-data', 'application/x-www-form-urlencoded', 'application/json')
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: {
-        application: { type: 'string', maxLength: 32, default: 'notspecified' },
-        purpose: { type: 'string', maxLength: 80, default: 'notspecified' },
-        permit: { type: 'string', maxLength: 255, default: 'auth', example: 'auth,registry.write' },
-      },
-    },
-  })
-  @ApiResponse({ status: 201, description: '{application, owner, permit, purpose, token}' })
+  @ApiConsumes('application/json', 'multipart/form-data', 'application/x-www-form-urlencoded')
+  @ApiBody({ schema: NEW_TOKEN_SCHEMA, examples: NEW_TOKEN_EXAMPLES })
+  @ApiResponse({ status: 201, type: NewTokenDto, description: 'the token, shown only here' })
+  @ApiError(400, 'a field too long, or an unknown right in the permit', 'unknown right in permit: everything')
+  @ApiError(403, 'the permit asks for rights the caller does not hold, or the credential lacks token.admin', 'a token cannot carry rights its creator does not hold')
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Query() query: Record<string, unknown>): Promise<string> {
     // Like OVMS, fields may come in the body or the URL; the body wins.
     const fields = { ...query, ...(body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {}) };
@@ -46,7 +41,8 @@ export class TokensController {
 
   @Delete()
   @Authenticated(TOKEN_ADMIN)
-  @ApiOperation({ summary: 'Without a token: 404 Token not specified' })
+  // OVMS's answer to a DELETE without a token (404 Token not specified); nothing to try out
+  @ApiExcludeEndpoint()
   missingToken(): never {
     throw new RegistryError(404, 'token not specified', 'Token not specified\n');
   }
@@ -56,6 +52,7 @@ export class TokensController {
   @HttpCode(200)
   @Header('content-type', OVMS_JSON_TYPE)
   @ApiOperation({ summary: "Delete one of the caller's tokens, by the token itself or its id" })
+  @ApiResponse({ status: 200, type: DeletedTokenDto, description: 'also when nothing matched' })
   async delete(@CurrentPrincipal() principal: Principal, @Param('token') token: string): Promise<string> {
     return ovmsJson(await this.tokens.delete(principal, token));
   }

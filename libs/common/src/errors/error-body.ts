@@ -8,6 +8,13 @@ export interface ErrorResponse {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** What Hono clients and curl expect on a /v1 401. */
+const BASIC_CHALLENGE = 'Basic realm="registry", charset="UTF-8"';
+/**
+ * For a page's own script: browsers turn a Basic challenge into a native login prompt (which hangs a
+ * headless browser and hides the 401 from the page); they do not prompt for Bearer, which we accept too.
+ */
+const SCRIPT_CHALLENGE = 'Bearer realm="registry"';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 /** OVMS answers these three with fixed texts; every other /api error is JSON. */
@@ -33,7 +40,7 @@ export function renderError(surface: Surface, status: number, message: string, o
   switch (surface) {
     case 'hono': {
       const headers: Record<string, string> = { 'content-type': JSON_TYPE };
-      if (status === 401) headers['www-authenticate'] = 'Basic realm="registry", charset="UTF-8"';
+      if (status === 401) headers['www-authenticate'] = BASIC_CHALLENGE;
       return { status, headers, body: JSON.stringify({ error: message }) };
     }
     case 'ovms': {
@@ -54,4 +61,16 @@ export function renderError(surface: Surface, status: number, message: string, o
     default:
       return { status, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ error: message }) };
   }
+}
+
+/** A request sent by a page's script marks itself so (jQuery, Angular and our Swagger UI send this header). */
+export function isScriptRequest(headers: Record<string, string | string[] | undefined>): boolean {
+  const mark = headers['x-requested-with'];
+  return typeof mark === 'string' && mark.toLowerCase() === 'xmlhttprequest';
+}
+
+/** The same error for a page's script: a Basic challenge becomes one that opens no browser login prompt. */
+export function forScript(response: ErrorResponse): ErrorResponse {
+  if (response.headers['www-authenticate'] !== BASIC_CHALLENGE) return response;
+  return { ...response, headers: { ...response.headers, 'www-authenticate': SCRIPT_CHALLENGE } };
 }

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isMalformedInput } from './malformed-input';
 import { isDatabaseUnavailable } from './database-unavailable';
-import { ErrorResponse, renderError } from './error-body';
+import { ErrorResponse, forScript, isScriptRequest, renderError } from './error-body';
 import { OcpiStatusError, RegistryError } from './registry-errors';
 import { surfaceOf } from './surface';
 
@@ -32,6 +32,11 @@ function messageOf(exception: HttpException): string {
  * as a bare 500.
  */
 export function errorResponseFor(error: unknown, request: FastifyRequest): ErrorResponse {
+  const response = render(error, request);
+  return isScriptRequest(request.headers) ? forScript(response) : response;
+}
+
+function render(error: unknown, request: FastifyRequest): ErrorResponse {
   const surface = surfaceOf(request.url);
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -112,7 +112,7 @@ export class RpkSecretDto extends CommonSecretDto {
 
 /** `type`, `enabled`, `comment`, `ext`: the same in every credential. */
 export class CommonCredentialDto {
-  @ApiProperty({ example: 'hashed-password', pattern: CREDENTIAL_TYPE_PATTERN.source })
+  @ApiProperty({ pattern: CREDENTIAL_TYPE_PATTERN.source, description: 'the credential type; each type has its own schema' })
   @IsString()
   @MaxLength(MAX_TYPE_LENGTH)
   @Matches(CREDENTIAL_TYPE_PATTERN, { message: `type must match ${CREDENTIAL_TYPE_PATTERN.source}` })
@@ -135,7 +135,7 @@ export class CommonCredentialDto {
 }
 
 export class PasswordCredentialDto extends CommonCredentialDto {
-  @ApiProperty({ example: 'sensor1', pattern: PASSWORD_AUTH_ID_PATTERN.source })
+  @ApiProperty({ example: 'sensor-1', pattern: PASSWORD_AUTH_ID_PATTERN.source })
   @IsString()
   @Matches(PASSWORD_AUTH_ID_PATTERN, { message: `auth-id must match ${PASSWORD_AUTH_ID_PATTERN.source}` })
   'auth-id': string;
@@ -146,7 +146,7 @@ export class PasswordCredentialDto extends CommonCredentialDto {
 }
 
 export class PskCredentialDto extends CommonCredentialDto {
-  @ApiProperty({ description: 'the PSK identity' })
+  @ApiProperty({ example: 'sensor-1-psk', description: 'the PSK identity' })
   @IsString()
   @IsNotEmpty()
   'auth-id': string;
@@ -157,7 +157,7 @@ export class PskCredentialDto extends CommonCredentialDto {
 }
 
 export class X509CertificateCredentialDto extends CommonCredentialDto {
-  @ApiPropertyOptional({ example: 'CN=device-1,O=ACME', description: 'subject DN (RFC 2253, stored normalised); taken from cert when that is given' })
+  @ApiPropertyOptional({ example: 'CN=sensor-1,OU=iot,O=ACME', description: 'subject DN (RFC 2253, stored normalised); taken from cert when that is given' })
   @Optional()
   @IsString()
   @IsNotEmpty()
@@ -174,7 +174,7 @@ export class X509CertificateCredentialDto extends CommonCredentialDto {
 }
 
 export class RpkCredentialDto extends CommonCredentialDto {
-  @ApiProperty()
+  @ApiProperty({ example: 'sensor-1-rpk' })
   @IsString()
   @IsNotEmpty()
   'auth-id': string;
@@ -186,7 +186,7 @@ export class RpkCredentialDto extends CommonCredentialDto {
 
 /** Any other type: secrets hold arbitrary properties besides the common ones (checked by the service). */
 export class GenericCredentialDto extends CommonCredentialDto {
-  @ApiProperty()
+  @ApiProperty({ example: 'sensor-1-key' })
   @IsString()
   @IsNotEmpty()
   'auth-id': string;
@@ -197,6 +197,17 @@ export class GenericCredentialDto extends CommonCredentialDto {
   @IsObject({ each: true, message: 'each secret must be a JSON object' })
   secrets: Array<Record<string, unknown>>;
 }
+
+/** Each credential schema names its own type (the validation rule stays the common one above). */
+function documentType(model: new () => CommonCredentialDto, type?: string): void {
+  const options = type ? { enum: [type], example: type } : { pattern: CREDENTIAL_TYPE_PATTERN.source, example: 'api-key', description: 'any type but the four above' };
+  ApiProperty(options)(model.prototype, 'type');
+}
+documentType(PasswordCredentialDto, TYPES.password);
+documentType(PskCredentialDto, TYPES.psk);
+documentType(X509CertificateCredentialDto, TYPES.x509);
+documentType(RpkCredentialDto, TYPES.rpk);
+documentType(GenericCredentialDto);
 
 /** The DTO that validates a credential of the given type. */
 export function credentialDtoFor(type: string): new () => CommonCredentialDto {

@@ -9,7 +9,7 @@ export class DeviceAuthenticationDto {
   @IsIn(AUTHENTICATION_TYPES, { message: `type must be one of ${AUTHENTICATION_TYPES.join(', ')}` })
   type: string;
 
-  @ApiProperty({ example: 'sensor1', description: 'for x509-cert the subject DN of the client certificate (the adapter has verified the certificate)' })
+  @ApiProperty({ example: 'sensor-1', description: 'for x509-cert the subject DN of the client certificate (the adapter has verified the certificate)' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
@@ -35,12 +35,12 @@ export class DeviceAuthenticationDto {
 
 /** Who the device is, when it authenticated. */
 export class DeviceIdentityDto {
-  @ApiProperty()
+  @ApiProperty({ example: 'acme' })
   'tenant-id': string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'sensor-1' })
   'device-id': string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'sensor-1' })
   'auth-id': string;
 }
