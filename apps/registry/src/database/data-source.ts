@@ -3,7 +3,7 @@ import { CredentialEntity } from '@app/credentials';
 import { DeviceEntity } from '@app/devices';
 import { PeerCallbackTokenEntity, PeerEntity } from '@app/peering';
 import { TenantEntity, TenantTrustAnchorEntity } from '@app/tenants';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { TenantsAndDevices1767225600000 } from './migrations/1767225600000-tenants-and-devices';
 import { Operators1767225700000 } from './migrations/1767225700000-operators';
 import { Credentials1767225800000 } from './migrations/1767225800000-credentials';
@@ -29,29 +29,35 @@ export function dataSourceOptions(url: string): DataSourceOptions {
   };
 }
 
-/** Key of the session-level advisory lock that serialises migrations (any constant, the same for every instance). */
+/** Key of the advisory lock that serialises migrations (any constant, the same for every instance). */
 export const MIGRATION_LOCK_KEY = 7_305_946_214;
 
 /**
  * Applies pending migrations; used at start, by `npm run cli -- migrate` and by the test setup.
- * Replicas starting together take turns under a PostgreSQL advisory lock, held on one connection of
- * their own: the first applies what is pending, the others then find nothing left to do.
+ * Replicas starting together take turns: one transaction takes a transaction-scoped advisory lock,
+ * then reads what is applied and applies the rest; the others wait for the lock and then find nothing
+ * left to do. Transaction-scoped, so it also holds through a pooler in transaction mode (pgbouncer).
  */
 export async function migrate(url: string): Promise<string[]> {
   const dataSource = new DataSource(dataSourceOptions(url));
   await dataSource.initialize();
-  const lock = dataSource.createQueryRunner();
+  const runner = dataSource.createQueryRunner();
   try {
-    await lock.connect();
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await runner.connect();
+    await runner.startTransaction();
     try {
-      const applied = await dataSource.runMigrations({ transaction: 'all' });
+      await runner.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      const executor = new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'all';
+      const applied = await executor.executePendingMigrations();
+      await runner.commitTransaction();
       return applied.map((migration) => migration.name);
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
     }
   } finally {
-    await lock.release();
+    await runner.release();
     await dataSource.destroy();
   }
 }
