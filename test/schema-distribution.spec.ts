@@ -13,8 +13,11 @@ const DISTRIBUTED: Record<string, string> = {
   credentials: 'tenant_id',
 };
 
-/** Cross-tenant rules and operator data: small tables, copied to every node as reference tables. */
-const REFERENCE = [
+/**
+ * Cross-tenant rules and operator data: small tables, copied to every node as reference tables (sessions,
+ * written on use, are distributed by their own key instead; no key of theirs names a tenant).
+ */
+const CROSS_TENANT = [
   'tenant_aliases', // an alias is unique among all tenants
   'tenant_trust_anchors', // a trusted CA's subject DN is unique among all tenants (trust anchor groups aside)
   'users', // usernames are global
@@ -58,8 +61,8 @@ describe('schema: distributable by tenant', () => {
   });
   afterAll(() => db.end());
 
-  it('every table is either distributed by tenant or a reference table', () => {
-    const classified = new Set([...Object.keys(DISTRIBUTED), ...REFERENCE]);
+  it('every table is either distributed by tenant or a cross-tenant table', () => {
+    const classified = new Set([...Object.keys(DISTRIBUTED), ...CROSS_TENANT]);
     expect(tables.filter((table) => !classified.has(table))).toEqual([]);
     expect([...classified].filter((table) => !tables.includes(table))).toEqual([]);
   });
