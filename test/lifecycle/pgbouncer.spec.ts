@@ -35,7 +35,7 @@ async function startPgbouncer(databaseUrl: string): Promise<{ url: string; admin
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
       "unix_socket_dir = ''",
-      'auth_type = plain',
+      'auth_type = trust', // clients on 127.0.0.1 only; the password in users.txt logs pgbouncer in to PostgreSQL
       `auth_file = ${join(dir, 'users.txt')}`,
       `admin_users = ${user}`,
       'pool_mode = transaction',
