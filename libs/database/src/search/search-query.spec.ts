@@ -26,10 +26,16 @@ describe('stringLeavesLike', () => {
     expect(stringLeavesLike('C:\\dir\\*')).toBe('%"C:%dir%"%');
   });
 
-  it('gives nothing to narrow with when no letter or digit is left', () => {
+  it('gives nothing to narrow with when a trigram index could not use it', () => {
     expect(stringLeavesLike('*')).toBeUndefined();
     expect(stringLeavesLike('-*-')).toBeUndefined();
+    expect(stringLeavesLike('?-??')).toBeUndefined();
+    expect(stringLeavesLike('*ab*')).toBeUndefined(); // two letters inside a string: no trigram
+    expect(stringLeavesLike('*a"bc*')).toBeUndefined(); // the quote is escaped in the text: no run of three
+    // next to the quote that opens or closes the string, one letter or digit is enough
     expect(stringLeavesLike('ü*')).toBe('%"ü%"%');
+    expect(stringLeavesLike('*9')).toBe('%"%9"%');
+    expect(stringLeavesLike('*abc*')).toBe('%"%abc%"%');
   });
 
   it('holds for every string the pattern matches, among the JSON text of other strings', () => {

@@ -137,11 +137,13 @@ const ESCAPED_IN_JSON = /["\\\u0000-\u001f]/;
  * A LIKE pattern over `registry_string_leaves(body)` (the JSON array text of the body's strings) that
  * every string matching `pattern` satisfies: the string's text lies between quotes, its literal runs
  * appear verbatim. Wildcards and characters JSON escapes become `%`, so it is a necessary condition only;
- * the exact test on the value at the pointer follows it. Undefined when the pattern has nothing a
- * trigram index could use (no letter or digit), as the index would then return every row.
+ * the exact test on the value at the pointer follows it. Undefined when it would give a trigram index
+ * nothing to search with (no three letters or digits in a row, none next to the quotes): the index
+ * would then return every row, and a scan is cheaper.
  */
 export function stringLeavesLike(pattern: string): string | undefined {
-  if (!/[\p{L}\p{N}]/u.test(pattern.replace(/[*?]/g, ''))) return undefined;
+  const runs = pattern.replace(/[*?]/g, ' ').replace(new RegExp(ESCAPED_IN_JSON.source, 'g'), ' ');
+  if (!/[\p{L}\p{N}]{3}/u.test(runs) && !/^[\p{L}\p{N}]|[\p{L}\p{N}]$/u.test(pattern)) return undefined;
   let like = '%"';
   for (const c of pattern) {
     const piece = c === '*' || c === '?' || ESCAPED_IN_JSON.test(c) ? '%' : c === '%' || c === '_' ? `\\${c}` : c;
