@@ -318,6 +318,12 @@ describe('tenants (Hono management API)', () => {
       expect((await api.put(`/v1/tenants/${b.id}`, { alias: 'alias-a' })).status).toBe(204);
     });
 
+    it('deleting a tenant frees its alias', async () => {
+      const a = await createTenant({ alias: 'alias-of-deleted' });
+      expect((await api.delete(`/v1/tenants/${a.id}`)).status).toBe(204);
+      expect((await api.post(`/v1/tenants/${newId()}`, { alias: 'alias-of-deleted' })).status).toBe(201);
+    });
+
     it('must match [a-z0-9-]+ (at most 63 characters)', async () => {
       for (const alias of ['Upper', 'under_score', 'dot.ted', '', 'space d', 'a'.repeat(64)]) {
         expectError(await api.post(`/v1/tenants/${newId()}`, { alias }), 400, /alias/);

@@ -22,6 +22,7 @@ describe('configuration errors stop the start', () => {
     ['MAX_BODY_BYTES', '-5'],
     ['SECRET_KEY', 'short'],
     ['OCPI_ROLE', 'KING'],
+    ['DATABASE_PREPARED_STATEMENTS', 'sometimes'],
   ])('%s=%s → exit 1 with one line naming the variable', async (name, value) => {
     const { exit, stderr } = await startFails({ [name]: value });
     expect(exit).toEqual({ code: 1, signal: null });

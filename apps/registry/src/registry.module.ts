@@ -38,7 +38,7 @@ export class RegistryModule {
       module: RegistryModule,
       global: true,
       imports: [
-        DatabaseModule.forRoot(dataSourceOptions(runtime.databaseUrl)),
+        DatabaseModule.forRoot(dataSourceOptions(runtime.databaseUrl), { preparedStatements: runtime.config.databasePreparedStatements }),
         ObservabilityModule,
         AuthModule,
         TenantsModule,

@@ -24,6 +24,8 @@ export interface RegistryConfig {
   logLevel: string;
   /** How long to keep trying to reach DATABASE_URL at start before giving up. */
   databaseWaitSeconds: number;
+  /** Named (server-side prepared) statements for hot reads; off behind a transaction-mode pooler that cannot keep them. */
+  databasePreparedStatements: boolean;
 }
 
 /** Injection token of the RegistryConfig (provided by the application module). */

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
@@ -11,6 +11,17 @@ export interface Queryable {
 /** SQL text, or a named statement that PostgreSQL prepares once per connection (for hot reads). */
 export type Sql = string | { name: string; text: string };
 
+export const DATABASE_SETTINGS = Symbol('DATABASE_SETTINGS');
+
+export interface DatabaseSettings {
+  /**
+   * Whether named statements are prepared once per connection. A pooler in transaction mode (pgbouncer
+   * before 1.21, or without max_prepared_statements) hands each transaction another server connection,
+   * where the statement does not exist: then they run unnamed (docs/scaling.md).
+   */
+  preparedStatements: boolean;
+}
+
 /**
  * Raw SQL on TypeORM's own pg pool. Repositories use it for every query: hot reads are a single
  * statement with no ORM overhead, and writes that must be atomic run in `transaction()`.
@@ -19,12 +30,16 @@ export type Sql = string | { name: string; text: string };
 export class Database implements Queryable {
   private readonly pool: Pool;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  private readonly named: boolean;
+
+  constructor(@InjectDataSource() dataSource: DataSource, @Optional() @Inject(DATABASE_SETTINGS) settings?: DatabaseSettings) {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    this.named = settings?.preparedStatements ?? true;
   }
 
   query<R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) {
-    return this.pool.query<R>(sql as string, params as unknown[]);
+    const statement = this.named || typeof sql === 'string' ? sql : sql.text;
+    return this.pool.query<R>(statement as string, params as unknown[]);
   }
 
   /**

@@ -24,6 +24,7 @@ export const DEVICES_TABLE: SearchableTable = {
     '/status/created': { column: 'created', type: 'timestamp' },
     '/status/updated': { column: 'updated', type: 'timestamp' },
   },
+  stringLeavesIndexed: true,
 };
 
 /** Every query on devices. Each operation is one statement, or one transaction where a counter moves with it. */

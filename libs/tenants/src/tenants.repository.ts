@@ -21,7 +21,7 @@ export const TENANTS_TABLE: SearchableTable = {
   columns: { '/id': { column: 'id', type: 'text' } },
 };
 
-const ALIAS_CONSTRAINT = 'tenants_alias_key';
+const ALIAS_CONSTRAINT = 'tenant_aliases_pkey';
 
 /** Ends a transaction with a rollback and an outcome for the caller. */
 class Abort extends Error {
@@ -30,7 +30,7 @@ class Abort extends Error {
   }
 }
 
-/** Every query on tenants and their trust anchor index. */
+/** Every query on tenants, their aliases and their trust anchor index. */
 @Injectable()
 export class TenantsRepository {
   constructor(private readonly db: Database) {}
@@ -59,6 +59,7 @@ export class TenantsRepository {
         [tenantId, tenant.alias, tenant.trustAnchorGroup, tenant.body, version],
       );
       if (inserted.rowCount === 0) throw new Abort({ outcome: 'exists' });
+      await this.claimAlias(tx, tenantId, tenant);
       await this.claimTrustAnchors(tx, tenantId, tenant);
       return { outcome: 'ok', version };
     });
@@ -78,6 +79,8 @@ export class TenantsRepository {
         [tenantId, tenant.body, tenant.alias, tenant.trustAnchorGroup, version, expected],
       );
       if (updated.rowCount === 0) throw new Abort({ outcome: (await this.existsIn(tx, tenantId)) ? 'version-mismatch' : 'missing' });
+      await tx.query('DELETE FROM tenant_aliases WHERE tenant_id = $1', [tenantId]);
+      await this.claimAlias(tx, tenantId, tenant);
       await tx.query('DELETE FROM tenant_trust_anchors WHERE tenant_id = $1', [tenantId]);
       await this.claimTrustAnchors(tx, tenantId, tenant);
       return { outcome: 'ok', version };
@@ -128,6 +131,11 @@ export class TenantsRepository {
   private async existsIn(tx: Queryable, tenantId: string): Promise<boolean> {
     const found = await tx.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId]);
     return found.rowCount === 1;
+  }
+
+  /** The primary key of `tenant_aliases` is the rule: a taken alias fails the statement (and the transaction). */
+  private async claimAlias(tx: Queryable, tenantId: string, tenant: StorableTenant): Promise<void> {
+    if (tenant.alias !== null) await tx.query('INSERT INTO tenant_aliases (alias, tenant_id) VALUES ($1, $2)', [tenant.alias, tenantId]);
   }
 
   /**

@@ -55,12 +55,15 @@ export async function withDatabase<T>(config: RegistryConfig, work: (databaseUrl
   }
 }
 
-/** The raw-SQL `Database` on a small pool of the command's own, closed when `work` is done. */
+/**
+ * The raw-SQL `Database` on a small pool of the command's own, closed when `work` is done. A command is
+ * no hot path: its statements run unnamed, so it works through any pooler.
+ */
 export async function withSqlDatabase<T>(url: string, work: (db: Database) => Promise<T>): Promise<T> {
   const dataSource = new DataSource({ ...dataSourceOptions(url), extra: { max: 2 } });
   await dataSource.initialize();
   try {
-    return await work(new Database(dataSource));
+    return await work(new Database(dataSource, { preparedStatements: false }));
   } finally {
     await dataSource.destroy();
   }

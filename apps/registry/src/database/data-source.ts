@@ -2,17 +2,39 @@ import { ApiTokenEntity, SessionEntity, UserEntity, UserTenantEntity } from '@ap
 import { CredentialEntity } from '@app/credentials';
 import { DeviceEntity } from '@app/devices';
 import { PeerCallbackTokenEntity, PeerEntity } from '@app/peering';
-import { TenantEntity, TenantTrustAnchorEntity } from '@app/tenants';
+import { TenantAliasEntity, TenantEntity, TenantTrustAnchorEntity } from '@app/tenants';
 import { DataSource, DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { TenantsAndDevices1767225600000 } from './migrations/1767225600000-tenants-and-devices';
 import { Operators1767225700000 } from './migrations/1767225700000-operators';
 import { Credentials1767225800000 } from './migrations/1767225800000-credentials';
 import { Peering1767225900000 } from './migrations/1767225900000-peering';
 import { PeerFailedAttempts1767226000000 } from './migrations/1767226000000-peer-failed-attempts';
+import { DeviceStringSearch1767226230000 } from './migrations/1767226230000-device-string-search';
+import { TenantAliases1767226240000 } from './migrations/1767226240000-tenant-aliases';
 
 /** Migrations in the order they run. Never `synchronize`. */
-export const MIGRATIONS = [TenantsAndDevices1767225600000, Operators1767225700000, Credentials1767225800000, Peering1767225900000, PeerFailedAttempts1767226000000];
-export const ENTITIES = [TenantEntity, TenantTrustAnchorEntity, DeviceEntity, UserEntity, UserTenantEntity, ApiTokenEntity, SessionEntity, CredentialEntity, PeerEntity, PeerCallbackTokenEntity];
+export const MIGRATIONS = [
+  TenantsAndDevices1767225600000,
+  Operators1767225700000,
+  Credentials1767225800000,
+  Peering1767225900000,
+  PeerFailedAttempts1767226000000,
+  DeviceStringSearch1767226230000,
+  TenantAliases1767226240000,
+];
+export const ENTITIES = [
+  TenantEntity,
+  TenantAliasEntity,
+  TenantTrustAnchorEntity,
+  DeviceEntity,
+  UserEntity,
+  UserTenantEntity,
+  ApiTokenEntity,
+  SessionEntity,
+  CredentialEntity,
+  PeerEntity,
+  PeerCallbackTokenEntity,
+];
 
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {

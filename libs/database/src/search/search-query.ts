@@ -28,6 +28,8 @@ export interface SearchableTable {
   scopeColumn?: string;
   /** JSON pointer (as a string, e.g. "/status/created") → SQL column. */
   columns: Record<string, { column: string; type: 'text' | 'timestamp' }>;
+  /** The table has a trigram index over `registry_string_leaves(body)` that wildcard filters narrow with. */
+  stringLeavesIndexed?: boolean;
 }
 
 const DEFAULT_PAGE_SIZE = 30;
@@ -128,6 +130,28 @@ export function wildcardToLike(pattern: string): string {
 
 const hasWildcard = (value: unknown): value is string => typeof value === 'string' && /[*?]/.test(value);
 
+/** Characters that JSON text escapes (`"`, backslash, controls): in the text of a JSON string they are not themselves. */
+const ESCAPED_IN_JSON = /["\\\u0000-\u001f]/;
+
+/**
+ * A LIKE pattern over `registry_string_leaves(body)` (the JSON array text of the body's strings) that
+ * every string matching `pattern` satisfies: the string's text lies between quotes, its literal runs
+ * appear verbatim. Wildcards and characters JSON escapes become `%`, so it is a necessary condition only;
+ * the exact test on the value at the pointer follows it. Undefined when it would give a trigram index
+ * nothing to search with (no three letters or digits in a row, none next to the quotes): the index
+ * would then return every row, and a scan is cheaper.
+ */
+export function stringLeavesLike(pattern: string): string | undefined {
+  const runs = pattern.replace(/[*?]/g, ' ').replace(new RegExp(ESCAPED_IN_JSON.source, 'g'), ' ');
+  if (!/[\p{L}\p{N}]{3}/u.test(runs) && !/^[\p{L}\p{N}]|[\p{L}\p{N}]$/u.test(pattern)) return undefined;
+  let like = '%"';
+  for (const c of pattern) {
+    const piece = c === '*' || c === '?' || ESCAPED_IN_JSON.test(c) ? '%' : c === '%' || c === '_' ? `\\${c}` : c;
+    if (piece !== '%' || !like.endsWith('%') || like.endsWith('\\%')) like += piece;
+  }
+  return `${like}"%`;
+}
+
 /** Builds `{a: {b: value}}` for pointer ["a","b"]: containment that the GIN index answers. */
 function nest(pointer: string[], value: unknown): unknown {
   return pointer.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
@@ -160,7 +184,10 @@ export function filterConditions(table: SearchableTable, filters: Filter[], para
     }
     const path = params.add(pointer);
     if (hasWildcard(value)) {
-      return `jsonb_typeof(${alias}.body #> ${path}::text[]) = 'string' AND ${alias}.body #>> ${path}::text[] LIKE ${params.add(wildcardToLike(value))}`;
+      const exact = `jsonb_typeof(${alias}.body #> ${path}::text[]) = 'string' AND ${alias}.body #>> ${path}::text[] LIKE ${params.add(wildcardToLike(value))}`;
+      const narrowing = table.stringLeavesIndexed ? stringLeavesLike(value) : undefined;
+      // The trigram index finds the candidates; the exact test on the value at the pointer decides.
+      return narrowing === undefined ? exact : `registry_string_leaves(${alias}.body) LIKE ${params.add(narrowing)} AND ${exact}`;
     }
     const exact = `${alias}.body #> ${path}::text[] = ${params.add(JSON.stringify(value))}::jsonb`;
     // A numeric segment may be an array index ("/via/0"), which containment cannot express.

@@ -1,7 +1,10 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A device as stored: the client's JSON in `body`; status timestamps and the version as columns. */
 @Entity({ name: 'devices' })
+// Trigram GIN index over registry_string_leaves(body), for wildcard filters (migration 1767226230000);
+// an expression index TypeORM cannot describe, so the schema builder leaves it alone.
+@Index('devices_strings_idx', { synchronize: false })
 export class DeviceEntity {
   @PrimaryColumn({ name: 'tenant_id', type: 'text' })
   tenantId: string;

@@ -6,8 +6,8 @@ export class TenantEntity {
   @PrimaryColumn({ type: 'text' })
   id: string;
 
-  /** Unique among tenants (constraint `tenants_alias_key`). */
-  @Index('tenants_alias_key', { unique: true })
+  /** Unique among tenants through `tenant_aliases`, which holds the rule. */
+  @Index('tenants_alias_idx')
   @Column({ type: 'text', nullable: true })
   alias: string | null;
 
@@ -43,4 +43,16 @@ export class TenantTrustAnchorEntity {
 
   @Column({ name: 'trust_anchor_group', type: 'text', nullable: true })
   trustAnchorGroup: string | null;
+}
+
+/** The aliases of tenants, for the cross-tenant uniqueness rule (a reference table when distributed). */
+@Entity({ name: 'tenant_aliases' })
+export class TenantAliasEntity {
+  @PrimaryColumn({ type: 'text' })
+  alias: string;
+
+  /** One alias per tenant (constraint `tenant_aliases_tenant_key`). */
+  @Index('tenant_aliases_tenant_key', { unique: true })
+  @Column({ name: 'tenant_id', type: 'text' })
+  tenantId: string;
 }
