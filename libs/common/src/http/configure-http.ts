@@ -3,6 +3,10 @@ import { assertJsonBody, registerBodyParsers } from './json-body';
 import { surfaceOf } from '../errors/surface';
 import { registerCors } from './cors';
 import { registerOcpiHeaders } from './ocpi-headers';
+import { requestPath } from './request-path';
+
+/** /api routes that take JSON only (SPEC 4.2); /api/token also takes OVMS's form bodies. */
+const JSON_ONLY_API = /^\/api\/(users|peers)(\/|$)/;
 
 /**
  * Everything the three surfaces share below Nest: body parsing, CORS, OCPI's request and correlation ids.
@@ -14,6 +18,8 @@ export function configureHttp(fastify: FastifyInstance): void {
   registerCors(fastify);
   registerOcpiHeaders(fastify);
   fastify.addHook('preValidation', async (request) => {
-    if (surfaceOf(request.url) === 'hono') assertJsonBody(request);
+    const surface = surfaceOf(request.url);
+    if (surface === 'hono') assertJsonBody(request, 400);
+    else if (surface === 'ovms' && JSON_ONLY_API.test(requestPath(request.url))) assertJsonBody(request, 415);
   });
 }
