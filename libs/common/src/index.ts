@@ -6,6 +6,7 @@ export * from './errors/exception.filter';
 export * from './http/configure-http';
 export * from './http/json-body';
 export * from './http/etag';
+export * from './http/request-path';
 export * from './validation/body.pipe';
 export * from './validation/ids';
 export * from './time';

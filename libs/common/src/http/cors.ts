@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import FindMyWay, { HTTPMethod } from 'find-my-way';
 import { surfaceOf } from '../errors/surface';
+import { requestPath } from './request-path';
 
 const PREFLIGHT_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'];
 const ALLOWED_HEADERS = 'Authorization, Content-Type, If-Match';
@@ -30,7 +31,7 @@ export function registerCors(fastify: FastifyInstance): void {
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.method !== 'OPTIONS') return;
-    const path = request.url.split('?', 1)[0];
+    const path = requestPath(request.url);
     const methods = methodsOf(path);
     if (methods.length === 0) return; // falls through to the 404 of the surface
     await reply
