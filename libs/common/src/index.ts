@@ -11,6 +11,7 @@ export * from './validation/body.pipe';
 export * from './validation/ids';
 export * from './time';
 export * from './validation/json-validators';
+export * from './validation/optional';
 export * from './registry-config';
 export * from './x500';
 export * from './crypto/secret-cipher';

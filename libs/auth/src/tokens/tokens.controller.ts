@@ -1,4 +1,4 @@
-import { RegistryError } from '@app/common';
+import { badRequest, RegistryError } from '@app/common';
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../authenticated.decorator';
@@ -40,7 +40,10 @@ export class TokensController {
   @ApiResponse({ status: 201, description: '{application, owner, permit, purpose, token}' })
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Query() query: Record<string, unknown>): Promise<string> {
     // Like OVMS, fields may come in the body or the URL; the body wins.
-    const fields = { ...query, ...(body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {}) };
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+      throw badRequest('request body must be form fields or a JSON object');
+    }
+    const fields = { ...query, ...(body as Record<string, unknown> | undefined) };
     return ovmsJson(await this.tokens.create(principal, fields));
   }
 
