@@ -7,6 +7,7 @@ export * from './http/configure-http';
 export * from './http/json-body';
 export * from './http/etag';
 export * from './http/request-path';
+export * from './http/cross-site';
 export * from './validation/body.pipe';
 export * from './validation/ids';
 export * from './time';
