@@ -64,7 +64,7 @@ function stream(method: string, path: string, headers: Record<string, string>, t
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ MAX_BODY_BYTES: String(MAX_BODY_BYTES) });
+  t = await startTestApp({ MAX_BODY_BYTES: String(MAX_BODY_BYTES) }, { captureLogs: true });
   api = http(t.baseUrl, t.admin);
   expect((await api.post('/v1/tenants/in', {})).status).toBe(201);
 });
@@ -214,5 +214,21 @@ describe('the surface is decided from the parsed path', () => {
         cacheControl: 'no-store',
       });
     }
+  });
+});
+
+describe('/ocpi echoes the X-Request-ID it logs', () => {
+  it.each([
+    ['a sane one', 'req-42.a:b', true],
+    ['one with spaces', 'not sane at all', false],
+    ['an overlong one', 'x'.repeat(200), false],
+  ])('%s', async (_name, sent, kept) => {
+    const res = await http(t.baseUrl).get('/ocpi/versions', { headers: { 'x-request-id': sent } });
+    const echoed = res.headers.get('x-request-id');
+    if (kept) expect(echoed).toBe(sent);
+    else expect(echoed).not.toBe(sent);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const logged = t.logs.map((line) => JSON.parse(line)).filter((line) => line.req?.url === '/ocpi/versions').at(-1);
+    expect(logged.req.id).toBe(echoed);
   });
 });
