@@ -232,3 +232,37 @@ describe('/ocpi echoes the X-Request-ID it logs', () => {
     expect(logged.req.id).toBe(echoed);
   });
 });
+
+describe('security headers (SPEC 4.2)', () => {
+  it('Swagger UI: a Content-Security-Policy with frame-ancestors none, no framing, nosniff', async () => {
+    for (const path of ['/api/docs', '/api/docs/', '/api/docs/swagger-ui-init.js', '/api/docs-json']) {
+      const res = await http(t.baseUrl).get(path);
+      expect([path, res.status]).toEqual([path, 200]);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('upgrade-insecure-requests');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('/v1 and /api answers, credentials and errors included, are not cached and not sniffed', async () => {
+    expect((await api.post('/v1/devices/in/headers', {})).status).toBe(201);
+    expect((await api.put('/v1/credentials/in/headers', [{ type: 'psk', 'auth-id': 'k', secrets: [{ key: 'AAAA' }] }])).status).toBe(204);
+    const answers = [
+      await api.get('/v1/credentials/in/headers'),
+      await api.get('/v1/devices/in/headers'),
+      await http(t.baseUrl).get('/v1/tenants'),
+      await api.get('/api/me'),
+      await http(t.baseUrl).get('/api/nothing-here'),
+    ];
+    for (const res of answers) {
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toBeNull();
+    }
+    const ocpi = await http(t.baseUrl).get('/ocpi/versions');
+    expect(ocpi.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});

@@ -9,7 +9,7 @@ const ALLOWED_HEADERS = 'Authorization, Content-Type, If-Match';
 /**
  * CORS as Hono's registry does it: a preflight needs no credentials and lists the methods the path
  * really has (learned from the routes as they are registered); every answer allows any origin and
- * exposes ETag and Location. /api answers also carry OVMS's `Cache-Control: no-store`.
+ * exposes ETag and Location. /v1 and /api answers also carry `Cache-Control: no-store`.
  */
 export function registerCors(fastify: FastifyInstance): void {
   const routes = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: false });
@@ -49,7 +49,8 @@ export function registerCors(fastify: FastifyInstance): void {
     reply.header('access-control-allow-origin', '*');
     const surface = surfaceOf(request.url);
     if (surface === 'hono') reply.header('access-control-expose-headers', 'ETag, Location');
-    if (surface === 'ovms') reply.header('cache-control', 'no-store');
+    // answers hold credentials, tokens and registry data: no cache keeps them (SPEC 4.2)
+    if (surface === 'hono' || surface === 'ovms') reply.header('cache-control', 'no-store');
     return payload;
   });
 }
