@@ -86,6 +86,18 @@ describe('JSON-only routes refuse other body types', () => {
     expect(await tenantExists('csrf-form')).toBe(false);
   });
 
+  it('/v1 refuses a body sent without a Content-Type', async () => {
+    const res = await raw('POST', '/v1/tenants/untyped', { ...t.admin, 'content-length': '16' }, '{"enabled":true}');
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toEqual({ error: expect.stringMatching(/content type/) });
+    expect(await tenantExists('untyped')).toBe(false);
+  });
+
+  it('/api/users answers 415 to a malformed multipart body without reading it', async () => {
+    const res = await api.request('POST', '/api/users', { body: '{}', headers: { 'content-type': 'multipart/form-data; boundary=xyz' } });
+    expect(res.status).toBe(415);
+  });
+
   it('/v1 takes no body with no Content-Type, and JSON with a charset', async () => {
     expect((await api.request('POST', '/v1/tenants/no-body')).status).toBe(201);
     expect((await api.post('/v1/tenants/charset', '{}', { contentType: 'application/json; charset=utf-8' })).status).toBe(201);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertJsonBody, registerBodyParsers } from './json-body';
 import { surfaceOf } from '../errors/surface';
 import { registerCors } from './cors';
@@ -8,6 +8,14 @@ import { registerSecurityHeaders } from './security-headers';
 
 /** /api routes that take JSON only (SPEC 4.2); /api/token also takes OVMS's form bodies. */
 const JSON_ONLY_API = /^\/api\/(users|peers)(\/|$)/;
+
+/** The status a JSON-only route answers another body type with: 400 under /v1 (3.2), 415 under /api (4.2). */
+function jsonOnlyStatus(request: FastifyRequest): 400 | 415 | undefined {
+  const surface = surfaceOf(request.url);
+  if (surface === 'hono') return 400;
+  if (surface === 'ovms' && JSON_ONLY_API.test(requestPath(request.url))) return 415;
+  return undefined;
+}
 
 /**
  * Everything the three surfaces share below Nest: body parsing, CORS, security headers, OCPI's request and
@@ -20,9 +28,7 @@ export function configureHttp(fastify: FastifyInstance): void {
   registerCors(fastify);
   registerSecurityHeaders(fastify);
   registerOcpiHeaders(fastify);
-  fastify.addHook('preValidation', async (request) => {
-    const surface = surfaceOf(request.url);
-    if (surface === 'hono') assertJsonBody(request, 400);
-    else if (surface === 'ovms' && JSON_ONLY_API.test(requestPath(request.url))) assertJsonBody(request, 415);
-  });
+  // before parsing: a JSON-only route does not read (or fail on) a form or multipart body at all
+  fastify.addHook('preParsing', async (request) => assertJsonBody(request, jsonOnlyStatus(request), 'content-type'));
+  fastify.addHook('preValidation', async (request) => assertJsonBody(request, jsonOnlyStatus(request), 'body'));
 }

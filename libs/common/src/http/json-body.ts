@@ -76,11 +76,13 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
 
 /**
  * A JSON-only route's rule: any body, or a Content-Type, other than JSON is refused (also an empty body
- * sent with another type). No body and no Content-Type is fine.
+ * sent with another type). No body and no Content-Type is fine. Checked twice: the Content-Type before
+ * the body is read, a body sent without one after.
  */
-export function assertJsonBody(request: FastifyRequest, status: 400 | 415): void {
+export function assertJsonBody(request: FastifyRequest, status: 400 | 415 | undefined, check: 'content-type' | 'body'): void {
+  if (status === undefined) return;
   const contentType = request.headers['content-type'];
-  const hasBody = request.body !== undefined && request.body !== null;
-  if (contentType === undefined ? !hasBody : isJsonContentType(contentType)) return;
-  throw new RegistryError(status, 'unsupported content type, expected application/json');
+  const refused =
+    check === 'content-type' ? contentType !== undefined && !isJsonContentType(contentType) : contentType === undefined && request.body !== undefined && request.body !== null;
+  if (refused) throw new RegistryError(status, 'unsupported content type, expected application/json');
 }
