@@ -29,6 +29,11 @@ export function configureHttp(fastify: FastifyInstance): void {
   registerSecurityHeaders(fastify);
   registerOcpiHeaders(fastify);
   // before parsing: a JSON-only route does not read (or fail on) a form or multipart body at all
-  fastify.addHook('preParsing', async (request) => assertJsonBody(request, jsonOnlyStatus(request), 'content-type'));
-  fastify.addHook('preValidation', async (request) => assertJsonBody(request, jsonOnlyStatus(request), 'body'));
+  // (reads carry neither a Content-Type nor a body: they skip both checks at the cost of one comparison)
+  fastify.addHook('preParsing', async (request) => {
+    if (request.headers['content-type'] !== undefined) assertJsonBody(request, jsonOnlyStatus(request), 'content-type');
+  });
+  fastify.addHook('preValidation', async (request) => {
+    if (request.body !== undefined) assertJsonBody(request, jsonOnlyStatus(request), 'body');
+  });
 }
