@@ -116,10 +116,13 @@ describe('tenant trusted CAs', () => {
       expect((await trustedCas(id))[0]['not-before']).toBe('2030-01-01T01:00:00+01:00');
     });
 
-    it('keeps a public key that is Base64 but no DER key (a placeholder) as opaque bytes', async () => {
-      const ca = explicitCa({ 'public-key': 'Tk9UIEEgUFVCTElDIEtFWQ==', algorithm: 'EC' });
-      const id = await created({ 'trusted-ca': [ca] });
-      expect(await trustedCas(id)).toEqual([{ ...ca, id: expect.stringMatching(UUID) }]);
+    it('testAddTenantFailsForMalformedTrustConfiguration: a public key that is Base64 but no DER key → 400', async () => {
+      for (const algorithm of ['EC', 'RSA', undefined]) {
+        const ca = explicitCa({ 'public-key': Buffer.from('NotBased64Encoded').toString('base64'), algorithm });
+        const { res, id } = await create({ 'trusted-ca': [ca] });
+        expectError(res, 400, /public-key is not a DER SubjectPublicKeyInfo/);
+        expect((await api.get(`/v1/tenants/${id}`)).status).toBe(404);
+      }
     });
 
     it('an empty list is fine and claims nothing', async () => {

@@ -210,6 +210,8 @@ const contentType = fc.oneof(
       'application/json, text/plain',
       ';',
       '*/*',
+      'multipart/form-data; boundary=xyz',
+      'multipart/form-data',
     ),
   },
   { weight: 1, arbitrary: printable(40).filter((s) => !/multipart/i.test(s)) },
@@ -280,6 +282,12 @@ const rawBody: fc.Arbitrary<Buffer | undefined> = fc.oneof(
       'a=b&c=d',
       '--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--xyz--\r\n',
       `[{"type":"hashed-password","auth-id":"' OR 1=1 --","secrets":[{"pwd-plain":"../../etc/passwd"}]}]`,
+      '{"ext":{"n":1e309}}',
+      '{"ext":{"n":-1e400}}',
+      '{"ext":{"n":1e-400}}',
+      '[{"type":"psk","auth-id":"a","secrets":[{"key":"AAAA"}],"type":"x"}]',
+      '{"enabled":true,"enabled":false}',
+      '{"username":"dup","password":"dup-password","admin":false,"admin":true}',
     ).map((s) => Buffer.from(s)),
   },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)) },
@@ -401,3 +409,63 @@ describe('earlier 5xx findings, now 400s', () => {
     expect(await fingerprint()).toBe(before);
   });
 });
+
+// ---- the input rules of SPEC 3.2 / 4.2: every JSON-only write refuses these, and nothing changes ----------
+
+/** A number literal a double cannot hold: beyond its range, or so small it would become 0. */
+const lossyNumber = fc.oneof(
+  fc.tuple(fc.constantFrom('', '-'), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 309, max: 99_999 })).map(([sign, m, e]) => `${sign}${m}e${e}`),
+  fc.tuple(fc.constantFrom('', '-'), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 400, max: 99_999 })).map(([sign, m, e]) => `${sign}${m}.5e-${e}`),
+  fc.integer({ min: 310, max: 2000 }).map((n) => '9'.repeat(n)),
+);
+const key = fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 8 }).map((k) => JSON.stringify(k));
+const member = fc.tuple(key, fc.jsonValue({ maxDepth: 1 })).map(([k, v]) => `${k}:${JSON.stringify(v)}`);
+const members = fc.array(member, { maxLength: 3 }).map((list) => list.map((m) => `,${m}`).join(''));
+
+interface BadInput {
+  rule: string;
+  body: Buffer;
+  contentType: string;
+}
+
+/** A body whose `ext` holds one violation of the input rules, placed among ordinary members. */
+const badInput: fc.Arbitrary<BadInput> = fc.oneof(
+  fc.tuple(lossyNumber, members).map(([n, rest]) => ({ rule: 'number', body: Buffer.from(`{"ext":{"n":${n}${rest}}}`), contentType: 'application/json' })),
+  fc.tuple(key, members, fc.jsonValue({ maxDepth: 1 })).map(([k, rest, v]) => ({ rule: 'duplicate', body: Buffer.from(`{"ext":{${k}:1${rest},${k}:${JSON.stringify(v)}}}`), contentType: 'application/json' })),
+  fc.tuple(fc.constantFrom([0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82]), members).map(([bytes, rest]) => ({
+    rule: 'utf8',
+    body: Buffer.concat([Buffer.from('{"ext":{"s":"a'), Buffer.from(bytes), Buffer.from(`b"${rest}}}`)]),
+    contentType: 'application/json; charset=utf-8',
+  })),
+  fc.tuple(fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=xyz', 'application/xml', 'text/html'), fc.oneof(fc.constant(''), fc.constant('{}'), fc.constant('enabled=true'))).map(([contentType, body]) => ({ rule: 'type', body: Buffer.from(body), contentType })),
+);
+
+const RULE_MESSAGES: Record<string, RegExp> = { number: /out of range|too small/, duplicate: /duplicate key/, utf8: /UTF-8/, type: /content type/ };
+
+const jsonOnlyWrite = fc.constantFrom(
+  { method: 'POST', path: '/v1/devices/fz/rule-probe', status: 400 },
+  { method: 'PUT', path: '/v1/devices/fz/d1', status: 400 },
+  { method: 'PUT', path: '/v1/tenants/fz', status: 400 },
+  { method: 'POST', path: '/v1/tenants/rule-probe', status: 400 },
+  { method: 'POST', path: '/api/users', status: 415 },
+  { method: 'PUT', path: `/api/users/${OPERATOR.username}`, status: 415 },
+  { method: 'POST', path: '/api/peers', status: 415 },
+);
+
+it('non-finite numbers, duplicate keys, invalid UTF-8 and non-JSON types are refused by every JSON-only write', async () => {
+  resetThrottle();
+  const admin = basic(ADMIN.username, ADMIN.password);
+  await fc.assert(
+    fc.asyncProperty(jsonOnlyWrite, badInput, async (route, input) => {
+      const before = await fingerprint();
+      const answer = await send(route.method, route.path, { ...admin, 'content-type': input.contentType }, input.body);
+      // a wrong body type is the route's own status (415 under /api); the JSON rules are a 400 everywhere
+      const status = input.rule === 'type' ? route.status : 400;
+      if (answer.status !== status || !RULE_MESSAGES[input.rule].test(answer.body)) {
+        throw new Error(`${route.method} ${route.path} with ${input.rule} (${input.contentType}, ${JSON.stringify(input.body.toString('latin1'))}): ${answer.status} ${answer.body}`);
+      }
+      expect(await fingerprint()).toBe(before);
+    }),
+    { numRuns: Math.min(RUNS, 400) },
+  );
+}, 120_000);

@@ -1,9 +1,10 @@
-import { forbidden, notFound, TENANT_ID_PATTERN, unauthorized } from '@app/common';
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { forbidden, notFound, REGISTRY_CONFIG, RegistryConfig, TENANT_ID_PATTERN, unauthorized } from '@app/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { PUBLIC_ROUTE, ROUTE_ACCESS } from './authenticated.decorator';
 import { Authenticator } from './authenticator';
+import { refuseCrossSiteWrites } from './cross-site';
 import { Principal } from './principal';
 import { RouteAccess } from './rights';
 
@@ -19,6 +20,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -29,6 +31,7 @@ export class AuthGuard implements CanActivate {
     const principal = await this.authenticator.authenticate(request);
     if (!principal) throw unauthorized();
     request.principal = principal;
+    refuseCrossSiteWrites(request, principal, this.config.publicUrl);
     dropCredentialsFromQuery(request);
     authorize(principal, access, (request.params ?? {}) as Record<string, string>);
     return true;

@@ -58,16 +58,15 @@ function normalizedSubjectDn(dn: string, where: string): string {
 }
 
 /**
- * A public key that is a DER SubjectPublicKeyInfo must be of the stated algorithm (default RSA), as
- * Hono's KeyFactory check demands. Bytes that are no key at all are kept as opaque Base64: the SPEC
- * asks only for Base64 there, and clients use placeholders.
+ * A public key must be a DER SubjectPublicKeyInfo of the stated algorithm (default RSA), as Hono's
+ * KeyFactory check demands: Base64 of other bytes (Hono's test sends "NotBased64Encoded") is a 400.
  */
 function checkPublicKey(publicKey: string, algorithm: string | undefined, where: string): void {
   let keyType: string | undefined;
   try {
     keyType = createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' }).asymmetricKeyType;
   } catch {
-    return;
+    throw badRequest(`${where}.public-key is not a DER SubjectPublicKeyInfo`);
   }
   const expected = SIGNING_KEY_TYPES[(algorithm ?? 'RSA').toUpperCase()] ?? [];
   if (!keyType || !expected.includes(keyType)) {

@@ -56,8 +56,24 @@ describe('NestPinoLogger', () => {
 });
 
 describe('redactUrl', () => {
-  it('hides URL passwords, tokens and the token in /api/token/<token>', () => {
-    expect(redactUrl('/api/me?username=a&password=s3cret&x=1')).toBe('/api/me?username=a&password=***&x=1');
-    expect(redactUrl('/api/token/0123abcd?token=zz')).toBe('/api/token/***?token=***');
+  it('keeps the names of query parameters, never their values', () => {
+    expect(redactUrl('/api/me?username=a&password=s3cret&x=1')).toBe('/api/me?username&password&x');
+    expect(redactUrl('/v1/devices/t?filterJson=%7B%7D&pageSize=10')).toBe('/v1/devices/t?filterJson&pageSize');
+  });
+
+  it('decodes names and the path the way the router and authentication read them', () => {
+    expect(redactUrl('/api/me?user%6Eame=admin&pass%77ord=s3cret')).toBe('/api/me?username&password');
+    expect(redactUrl('/api/me?password[]=s3cret&password[a]=s3cret&access_token=t0k&pass+word=x&%ZZ=y')).toBe(
+      '/api/me?password[]&password[a]&access_token&pass word&%ZZ',
+    );
+    expect(redactUrl('/v1/tenants/%74%31')).toBe('/v1/tenants/t1');
+  });
+
+  it('hides the token in /api/token/<token>, however the path is spelled', () => {
+    expect(redactUrl('/api/token/0123abcd?token=zz')).toBe('/api/token/***?token');
+    expect(redactUrl('/api/%74oken/0123abcd')).toBe('/api/token/***');
+    expect(redactUrl('/api/token/%30123abcd/')).toBe('/api/token/***/');
+    expect(redactUrl('http://x/api/token/0123abcd')).toBe('/api/token/***');
+    expect(redactUrl('HTTP://x:8080/api/token/0123abcd?password=p')).toBe('/api/token/***?password');
   });
 });

@@ -2,15 +2,31 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
+import { requestPath, requestQuery } from '@app/common';
 import pino, { type Level, type Logger } from 'pino';
 
-const QUERY_SECRETS = /([?&](?:password|token|apikey|api_key)=)[^&#]*/gi;
-const TOKEN_PATH = /^(\/api\/token\/)[^/?#]+/i;
+const TOKEN_PATH = /^(\/api\/token\/)[^/]+/i;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** A URL fit for a log line: query secrets and the token in /api/token/<TOKEN> replaced by "***". */
+function decodedName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * A request target fit for a log line (SPEC 4.2): the decoded path as the router sees it, with the token
+ * of /api/token/<TOKEN> replaced by "***", and the decoded names of the query parameters, never their
+ * values (`/api/me?username&password`), however the secrets were spelled.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(TOKEN_PATH, '$1***').replace(QUERY_SECRETS, '$1***');
+  const path = requestPath(url).replace(TOKEN_PATH, '$1***');
+  const query = requestQuery(url);
+  if (query === '') return path;
+  const names = query.split('&').map((pair) => decodedName(pair.split('=', 1)[0]));
+  return `${path}?${names.join('&')}`;
 }
 
 /** The caller's X-Request-ID when it is sane, else a new one (fastify's `genReqId`). */

@@ -1,7 +1,6 @@
-import { TENANT_ID_PATTERN } from '@app/common';
+import { NestedObjectList, Optional, TENANT_ID_PATTERN } from '@app/common';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
 
 /** Letters (any script), digits and _ . @ + -: no spaces, and no colon (HTTP Basic splits there). */
 export const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
@@ -31,26 +30,24 @@ export class CreateUserDto {
   password: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   admin?: boolean;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   enabled?: boolean;
 
   @ApiPropertyOptional({ type: [GrantDto] })
-  @IsOptional()
-  @IsArray()
+  @Optional()
+  @NestedObjectList(() => GrantDto)
   @ArrayMaxSize(10_000)
-  @ValidateNested({ each: true })
-  @Type(() => GrantDto)
   tenants?: GrantDto[];
 }
 
-/** Every field optional: a partial update. */
-export class UpdateUserDto extends PartialType(CreateUserDto) {}
+/** Every field optional: a partial update (absent, not null, as everywhere). */
+export class UpdateUserDto extends PartialType(CreateUserDto, { skipNullProperties: false }) {}
 
 /** A user as /api/users shows it: never the password. */
 export class UserViewDto {

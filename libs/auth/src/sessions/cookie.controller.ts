@@ -1,4 +1,5 @@
-import { Controller, Delete, Get, Header, Req, Res } from '@nestjs/common';
+import { forbidden, isCrossSite, REGISTRY_CONFIG, RegistryConfig } from '@app/common';
+import { Controller, Delete, Get, Header, Inject, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated } from '../authenticated.decorator';
@@ -16,7 +17,10 @@ function cookie(request: FastifyRequest, value: string, extra = ''): string {
 @ApiTags('ovms')
 @Controller('api/cookie')
 export class CookieController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+  ) {}
 
   @Get()
   @Authenticated({ right: 'session' })
@@ -25,6 +29,8 @@ export class CookieController {
   @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'Login ok; Set-Cookie: ovmsapisession', schema: { type: 'string', example: 'Login ok\n' } })
   async login(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    // login CSRF: another site must not log the browser in (to the attacker's account, say)
+    if (isCrossSite(request, this.config.publicUrl)) throw forbidden('cross-site login refused');
     const sessionId = await this.sessions.open(principal);
     reply.header('set-cookie', cookie(request, sessionId));
     return 'Login ok\n';

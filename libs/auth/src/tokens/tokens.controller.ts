@@ -1,4 +1,4 @@
-import { ApiError, RegistryError } from '@app/common';
+import { ApiError, badRequest, RegistryError } from '@app/common';
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../authenticated.decorator';
@@ -35,7 +35,10 @@ export class TokensController {
   @ApiError(403, 'the permit asks for rights the caller does not hold, or the credential lacks token.admin', 'a token cannot carry rights its creator does not hold')
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Query() query: Record<string, unknown>): Promise<string> {
     // Like OVMS, fields may come in the body or the URL; the body wins.
-    const fields = { ...query, ...(body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {}) };
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+      throw badRequest('request body must be form fields or a JSON object');
+    }
+    const fields = { ...query, ...(body as Record<string, unknown> | undefined) };
     return ovmsJson(await this.tokens.create(principal, fields));
   }
 

@@ -1,15 +1,12 @@
 /**
- * Client input that only fails deep down: a body that claims to be multipart but is not (the multipart
- * parser throws plain errors), or text PostgreSQL refuses (a NUL byte: 22021, 22P05). Both are the
- * client's fault, so they are a 400, not a 500.
+ * Client input that only fails deep down: text PostgreSQL refuses (a NUL byte: 22021, 22P05). It is the
+ * client's fault, so it is a 400, not a 500. (Malformed multipart bodies are a 400 from the body parser.)
  */
-const MULTIPART_MESSAGES = /^(Multipart: |Unexpected end of (multipart data|form)|Malformed part header|Part terminated early)/;
 const INVALID_TEXT_CODES = ['22021', '22P05'];
 
 export function isMalformedInput(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { code, message, driverError } = error as { code?: unknown; message?: unknown; driverError?: unknown };
+  const { code, driverError } = error as { code?: unknown; driverError?: unknown };
   if (typeof code === 'string' && INVALID_TEXT_CODES.includes(code)) return true;
-  if (typeof message === 'string' && MULTIPART_MESSAGES.test(message)) return true;
   return driverError !== undefined && driverError !== error && isMalformedInput(driverError);
 }

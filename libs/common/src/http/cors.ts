@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import FindMyWay, { HTTPMethod } from 'find-my-way';
 import { surfaceOf } from '../errors/surface';
+import { requestPath } from './request-path';
 
 const PREFLIGHT_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'];
 const ALLOWED_HEADERS = 'Authorization, Content-Type, If-Match';
@@ -8,7 +9,7 @@ const ALLOWED_HEADERS = 'Authorization, Content-Type, If-Match';
 /**
  * CORS as Hono's registry does it: a preflight needs no credentials and lists the methods the path
  * really has (learned from the routes as they are registered); every answer allows any origin and
- * exposes ETag and Location. /api answers also carry OVMS's `Cache-Control: no-store`.
+ * exposes ETag and Location. /v1 and /api answers also carry `Cache-Control: no-store`.
  */
 export function registerCors(fastify: FastifyInstance): void {
   const routes = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: false });
@@ -30,7 +31,7 @@ export function registerCors(fastify: FastifyInstance): void {
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.method !== 'OPTIONS') return;
-    const path = request.url.split('?', 1)[0];
+    const path = requestPath(request.url);
     const methods = methodsOf(path);
     if (methods.length === 0) return; // falls through to the 404 of the surface
     await reply
@@ -48,7 +49,8 @@ export function registerCors(fastify: FastifyInstance): void {
     reply.header('access-control-allow-origin', '*');
     const surface = surfaceOf(request.url);
     if (surface === 'hono') reply.header('access-control-expose-headers', 'ETag, Location');
-    if (surface === 'ovms') reply.header('cache-control', 'no-store');
+    // answers hold credentials, tokens and registry data: no cache keeps them (SPEC 4.2)
+    if (surface === 'hono' || surface === 'ovms') reply.header('cache-control', 'no-store');
     return payload;
   });
 }

@@ -11,13 +11,14 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * OCPI 2.2.1's X-Request-ID / X-Correlation-ID on every /ocpi answer, errors and 404s included: the
- * request's own values are echoed; when it carries none, the response still gets one (our request id).
+ * OCPI 2.2.1's X-Request-ID / X-Correlation-ID on every /ocpi answer, errors and 404s included. The
+ * X-Request-ID echoed is the request id the log line carries: the caller's when it was sane, else the one
+ * we made for it. A sane X-Correlation-ID is echoed; without one the request id stands in.
  */
 export function registerOcpiHeaders(fastify: FastifyInstance): void {
   fastify.addHook('onSend', async (request, reply, payload) => {
     if (surfaceOf(request.url) !== 'ocpi') return payload;
-    const requestId = single(request.headers['x-request-id']) ?? String(request.id ?? randomUUID());
+    const requestId = String(request.id ?? randomUUID());
     reply.header('x-request-id', requestId);
     reply.header('x-correlation-id', single(request.headers['x-correlation-id']) ?? requestId);
     return payload;

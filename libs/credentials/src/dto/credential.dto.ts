@@ -1,8 +1,7 @@
-import { IsJsonObject, IsRfc3339 } from '@app/common';
+import { IsJsonObject, IsRfc3339, NestedObjectList, Optional } from '@app/common';
 import { IsBase64Bytes } from '@app/tenants';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsString, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsString, Matches, MaxLength } from 'class-validator';
 import { HASH_FUNCTIONS } from '../password-hashing';
 
 /** Hono's patterns (SPEC 3.2). */
@@ -12,18 +11,17 @@ export const MAX_TYPE_LENGTH = 256;
 
 export const TYPES = { password: 'hashed-password', psk: 'psk', x509: 'x509-cert', rpk: 'rpk' } as const;
 
-/** Optional, but not nullable: `null` is a wrong type like any other (as for tenants). */
-const Optional = () => ValidateIf((_object, value) => value !== undefined);
+/** SPEC 3.4: one authentication attempt verifies at most this many secrets (bcrypt is expensive by design). */
+export const MAX_SECRETS_PER_CREDENTIAL = 10;
+const SECRET = 'each secret must be a JSON object';
 
-/** A list of secrets: an array of objects, each validated as `type`. */
+/** A list of secrets: an array of objects, each validated as `type`; at most MAX_SECRETS_PER_CREDENTIAL. */
 function Secrets(type: () => new () => object, required = true) {
   return (target: object, property: string) => {
     if (!required) Optional()(target, property);
-    IsArray()(target, property);
+    NestedObjectList(type, SECRET)(target, property);
     if (required) ArrayMinSize(1)(target, property);
-    IsObject({ each: true, message: 'each secret must be a JSON object' })(target, property);
-    ValidateNested({ each: true })(target, property);
-    Type(type)(target, property);
+    ArrayMaxSize(MAX_SECRETS_PER_CREDENTIAL, { message: `a credential holds at most ${MAX_SECRETS_PER_CREDENTIAL} secrets` })(target, property);
   };
 }
 
@@ -194,7 +192,8 @@ export class GenericCredentialDto extends CommonCredentialDto {
   @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } })
   @IsArray()
   @ArrayMinSize(1)
-  @IsObject({ each: true, message: 'each secret must be a JSON object' })
+  @ArrayMaxSize(MAX_SECRETS_PER_CREDENTIAL, { message: `a credential holds at most ${MAX_SECRETS_PER_CREDENTIAL} secrets` })
+  @IsObject({ each: true, message: SECRET })
   secrets: Array<Record<string, unknown>>;
 }
 

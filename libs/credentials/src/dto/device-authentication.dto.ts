@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { Optional } from '@app/common';
+import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 export const AUTHENTICATION_TYPES = ['hashed-password', 'x509-cert'] as const;
 
@@ -16,7 +17,7 @@ export class DeviceAuthenticationDto {
   'auth-id': string;
 
   @ApiPropertyOptional({ description: 'required for hashed-password' })
-  @ValidateIf((_object, value) => value !== undefined)
+  @Optional()
   @IsString()
   @MaxLength(4096)
   password?: string;
@@ -26,7 +27,7 @@ export class DeviceAuthenticationDto {
     description:
       "x509-cert only: the issuer DN of the client certificate. It must be a trusted CA of the tenant, valid now; its auth-id-template (if any) turns the subject DN into the auth-id, as Hono's adapters do.",
   })
-  @ValidateIf((_object, value) => value !== undefined)
+  @Optional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)

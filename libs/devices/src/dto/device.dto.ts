@@ -1,7 +1,6 @@
-import { DEVICE_ID_PATTERN, IsJsonObject, IsStringMap } from '@app/common';
+import { DEVICE_ID_PATTERN, IsJsonObject, IsStringMap, NestedObject, Optional } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 
 const ID_LIST = { each: true, message: 'each entry must be a device id' };
 
@@ -12,12 +11,12 @@ export class CommandEndpointDto {
   uri: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
-  @IsOptional()
+  @Optional()
   @IsStringMap()
   headers?: Record<string, string>;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
+  @Optional()
   @IsJsonObject()
   'payload-properties'?: Record<string, unknown>;
 }
@@ -25,17 +24,17 @@ export class CommandEndpointDto {
 /** A device as Hono's management API defines it (`Device` in device-registry-v1.yaml). */
 export class DeviceDto {
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   enabled?: boolean;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'default properties for messages of this device' })
-  @IsOptional()
+  @Optional()
   @IsJsonObject()
   defaults?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: [String], description: 'gateways that may act on behalf of this device' })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(1000)
   @IsString({ each: true })
@@ -44,54 +43,55 @@ export class DeviceDto {
   via?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'gateway groups whose members may act on behalf of this device' })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(1000)
   @IsString({ each: true })
   @Matches(DEVICE_ID_PATTERN, ID_LIST)
+  @MaxLength(256, { each: true })
   viaGroups?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'gateway groups this device (a gateway) belongs to; not with via/viaGroups' })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(1000)
   @IsString({ each: true })
   @Matches(DEVICE_ID_PATTERN, ID_LIST)
+  @MaxLength(256, { each: true })
   memberOf?: string[];
 
   @ApiPropertyOptional({ type: [String], example: ['auto-provisioning-enabled'] })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @IsString({ each: true })
   authorities?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
+  @Optional()
   @IsJsonObject()
   ext?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: CommandEndpointDto })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => CommandEndpointDto)
+  @Optional()
+  @NestedObject(() => CommandEndpointDto)
   'command-endpoint'?: CommandEndpointDto;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   'downstream-message-mapper'?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   'upstream-message-mapper'?: string;
 
   @ApiPropertyOptional({ description: 'deprecated single mapper of Hono 1.x' })
-  @IsOptional()
+  @Optional()
   @IsString()
   mapper?: string;
 
   @ApiPropertyOptional({ readOnly: true, description: 'read-only; ignored on writes' })
-  @IsOptional()
+  @Optional()
   status?: unknown;
 }

@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, Length, Matches, registerDecorator, ValidateIf, ValidationArguments } from 'class-validator';
+import { Optional } from '@app/common';
+import { IsIn, IsString, Length, Matches, registerDecorator, ValidationArguments } from 'class-validator';
 import { OCPI_VERSIONS, OcpiVersion, TokenEncoding } from '../ocpi-versions';
 import { isOcpiUrl, OCPI_TOKEN_PATTERN } from './credentials.dto';
 
-/** Optional, but not nullable (as everywhere under /api). */
-const Optional = () => ValidateIf((_object, value) => value !== undefined);
 const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;
 const ENCODINGS: TokenEncoding[] = ['raw', 'base64'];
 

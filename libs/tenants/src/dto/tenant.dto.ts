@@ -1,22 +1,18 @@
-import { IsJsonObject, IsRfc3339 } from '@app/common';
+import { IsJsonObject, IsRfc3339, NestedObject, NestedObjectList, Optional } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   ArrayMinSize,
-  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsObject,
   IsString,
   Matches,
   Max,
   MaxLength,
   Min,
   registerDecorator,
-  ValidateIf,
-  ValidateNested,
   ValidationArguments,
   ValidationOptions,
 } from 'class-validator';
@@ -29,21 +25,6 @@ export const ALIAS_PATTERN = /^[a-z0-9-]+$/;
 /** An alias is an LDH label (RFC 5890), at most 63 characters. */
 export const MAX_ALIAS_LENGTH = 63;
 export const SAMPLING_MODES = ['default', 'all', 'none'] as const;
-
-/**
- * Optional, but not nullable: `null` is a wrong type like any other (class-validator's IsOptional
- * would let it through and it would be stored).
- */
-const Optional = () => ValidateIf((_object, value) => value !== undefined);
-
-/** A nested object: an object (not an array, whose elements ValidateNested would accept) of the given class. */
-function NestedObject(type: () => new () => object) {
-  return (target: object, property: string) => {
-    IsObject()(target, property);
-    ValidateNested()(target, property);
-    Type(type)(target, property);
-  };
-}
 
 function registerValidator(name: string, validate: (value: unknown) => boolean, message: (property: string) => string, options?: ValidationOptions) {
   return (target: object, property: string) =>
@@ -340,11 +321,8 @@ export class TenantDto {
 
   @ApiPropertyOptional({ type: [AdapterDto], description: 'not empty when present; one entry per type' })
   @Optional()
-  @IsArray()
+  @NestedObjectList(() => AdapterDto)
   @ArrayMinSize(1)
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => AdapterDto)
   adapters?: AdapterDto[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'default properties for messages of the tenant\'s devices' })
@@ -386,10 +364,7 @@ export class TenantDto {
 
   @ApiPropertyOptional({ type: [TrustedCaDto], description: 'a single object is accepted as a one-element list' })
   @Optional()
-  @IsArray()
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => TrustedCaDto)
+  @NestedObjectList(() => TrustedCaDto)
   @Transform(asList)
   'trusted-ca'?: TrustedCaDto[];
 }
