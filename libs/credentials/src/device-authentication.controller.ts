@@ -1,4 +1,4 @@
-import { Authenticated } from '@app/auth';
+import { Authenticated, CurrentPrincipal, Principal } from '@app/auth';
 import { RequiredBody, TenantIdPipe } from '@app/common';
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -13,22 +13,23 @@ export class DeviceAuthenticationController {
   constructor(private readonly authentication: DeviceAuthenticationService) {}
 
   @Post(':tenantId')
-  @Authenticated({ right: 'auth', tenantParam: 'tenantId' })
+  @Authenticated({ right: 'registry.adapter', tenantParam: 'tenantId' })
   @HttpCode(200)
   @ApiOperation({
     summary: "Check a device's credentials",
     description:
-      "hashed-password (bcrypt, sha-256, sha-512) or x509-cert by subject DN (with issuer-dn, through the trusted CA's auth-id-template); callable with read access to the tenant.",
+      "hashed-password (bcrypt, sha-256, sha-512) or x509-cert by subject DN (with issuer-dn, through the trusted CA's auth-id-template). Needs the registry.adapter right and read access to the tenant; attempts are throttled per calling account and auth-id.",
   })
   @ApiResponse({ status: 200, type: DeviceIdentityDto })
   @ApiResponse({ status: 401, description: 'the same answer for every reason (unknown, disabled, expired, wrong password)' })
-  @ApiResponse({ status: 429, description: 'too many failures for this auth-id; Retry-After header' })
+  @ApiResponse({ status: 429, description: 'too many failures for this auth-id from this account; Retry-After header' })
   async authenticate(
+    @CurrentPrincipal() caller: Principal,
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Body(RequiredBody) body: DeviceAuthenticationDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DeviceIdentityDto> {
-    const identity = await this.authentication.authenticate(tenantId, body);
+    const identity = await this.authentication.authenticate(caller, tenantId, body);
     reply.header('content-type', 'application/json; charset=utf-8');
     return identity;
   }

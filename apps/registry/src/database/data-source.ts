@@ -1,4 +1,4 @@
-import { ApiTokenEntity, SessionEntity, UserEntity, UserTenantEntity } from '@app/auth';
+import { ApiTokenEntity, AuthThrottleEntity, OperatorKnownAddressEntity, SessionEntity, UserEntity, UserTenantEntity } from '@app/auth';
 import { CredentialEntity } from '@app/credentials';
 import { DeviceEntity } from '@app/devices';
 import { PeerCallbackTokenEntity, PeerEntity } from '@app/peering';
@@ -8,10 +8,11 @@ import { TenantsAndDevices1767225600000 } from './migrations/1767225600000-tenan
 import { Operators1767225700000 } from './migrations/1767225700000-operators';
 import { Credentials1767225800000 } from './migrations/1767225800000-credentials';
 import { Peering1767225900000 } from './migrations/1767225900000-peering';
+import { OperatorsHardened1767226100000 } from './migrations/1767226100000-operators-hardened';
 
 /** Migrations in the order they run. Never `synchronize`. */
-export const MIGRATIONS = [TenantsAndDevices1767225600000, Operators1767225700000, Credentials1767225800000, Peering1767225900000];
-export const ENTITIES = [TenantEntity, TenantTrustAnchorEntity, DeviceEntity, UserEntity, UserTenantEntity, ApiTokenEntity, SessionEntity, CredentialEntity, PeerEntity, PeerCallbackTokenEntity];
+export const MIGRATIONS = [TenantsAndDevices1767225600000, Operators1767225700000, Credentials1767225800000, Peering1767225900000, OperatorsHardened1767226100000];
+export const ENTITIES = [TenantEntity, TenantTrustAnchorEntity, DeviceEntity, UserEntity, UserTenantEntity, ApiTokenEntity, SessionEntity, AuthThrottleEntity, OperatorKnownAddressEntity, CredentialEntity, PeerEntity, PeerCallbackTokenEntity];
 
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {

@@ -1,10 +1,21 @@
 import { TENANT_ID_PATTERN } from '@app/common';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateBy, ValidateNested } from 'class-validator';
+import { mixesScripts } from '../users/username';
 
 /** Letters (any script), digits and _ . @ + -: no spaces, and no colon (HTTP Basic splits there). */
 export const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
+
+/** One script per name (SPEC 4.2): `rοss` with a Greek omicron is not a second `ross`. */
+const IsSingleScript = () =>
+  ValidateBy({
+    name: 'isSingleScript',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !mixesScripts(value),
+      defaultMessage: () => 'username must not mix scripts (such as Latin with Greek or Cyrillic letters)',
+    },
+  });
 
 export class GrantDto {
   @ApiProperty({ example: 't1' })
@@ -23,6 +34,7 @@ export class CreateUserDto {
   @IsString()
   @Length(1, 64)
   @Matches(USERNAME_PATTERN, { message: 'username may contain letters, digits and _ . @ + - (no spaces or colons)' })
+  @IsSingleScript()
   username: string;
 
   @ApiProperty({ minLength: 8, writeOnly: true })

@@ -1,4 +1,5 @@
-import { Controller, Delete, Get, Header, Req, Res } from '@nestjs/common';
+import { REGISTRY_CONFIG, RegistryConfig } from '@app/common';
+import { Controller, Delete, Get, Header, Inject, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated } from '../authenticated.decorator';
@@ -7,8 +8,12 @@ import { OVMS_TEXT_TYPE } from '../ovms-json';
 import { CurrentPrincipal, Principal } from '../principal';
 import { SessionsService } from './sessions.service';
 
-function cookie(request: FastifyRequest, value: string, extra = ''): string {
-  const secure = request.protocol === 'https' ? '; Secure' : '';
+/**
+ * `Secure` when the public URL is https, or when this request came over TLS: directly, or through a
+ * TRUST_PROXY proxy that says `X-Forwarded-Proto: https` (fastify believes that header only from them).
+ */
+function cookie(request: FastifyRequest, publicUrl: string, value: string, extra = ''): string {
+  const secure = publicUrl.startsWith('https:') || request.protocol === 'https' ? '; Secure' : '';
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax${secure}${extra}`;
 }
 
@@ -16,7 +21,10 @@ function cookie(request: FastifyRequest, value: string, extra = ''): string {
 @ApiTags('ovms')
 @Controller('api/cookie')
 export class CookieController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+  ) {}
 
   @Get()
   @Authenticated({ right: 'session' })
@@ -26,7 +34,7 @@ export class CookieController {
   @ApiResponse({ status: 200, description: 'Login ok' })
   async login(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const sessionId = await this.sessions.open(principal);
-    reply.header('set-cookie', cookie(request, sessionId));
+    reply.header('set-cookie', cookie(request, this.config.publicUrl, sessionId));
     return 'Login ok\n';
   }
 
@@ -38,7 +46,7 @@ export class CookieController {
   @ApiResponse({ status: 200, description: 'Logout ok' })
   async logout(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     await this.sessions.close(principal);
-    reply.header('set-cookie', cookie(request, '', '; Max-Age=0'));
+    reply.header('set-cookie', cookie(request, this.config.publicUrl, '', '; Max-Age=0'));
     return 'Logout ok\n';
   }
 }
