@@ -4,7 +4,11 @@
  * one name. Upper-casing the lower-cased text and lower-casing it again gives the full folds that plain
  * `toLowerCase` misses (`ß`/`ẞ` → `ss`, final sigma), without a table of our own.
  */
-export const foldUsername = (username: string): string => username.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().normalize('NFKC');
+export const foldUsername = (username: string): string =>
+  // ASCII (nearly every login, on every request) folds to its lower case: skip the Unicode work
+  ASCII.test(username) ? username.toLowerCase() : username.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().normalize('NFKC');
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * Scripts a username's letters are told apart by. Letters of scripts not listed count as one more
