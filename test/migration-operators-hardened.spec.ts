@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, migrate, MIGRATIONS } from '../apps/registry/src/database/data-source';
-import { databaseUrlFor } from './setup/test-database';
+import { createEmptyDatabase } from './setup/test-database';
 
 /** The hardening migration on a database that already has operators: look-alike names and stale grants. */
 describe('migration OperatorsHardened1767226100000', () => {
@@ -9,12 +9,7 @@ describe('migration OperatorsHardened1767226100000', () => {
   let db: Client;
 
   beforeAll(async () => {
-    const name = `registry_${process.env.TEST_RUN_ID}_hardening_${process.pid}`;
-    const admin = new Client({ connectionString: process.env.TEST_SERVER_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    url = databaseUrlFor(process.env.TEST_SERVER_URL!, name);
+    url = await createEmptyDatabase('hardening');
     // the schema as it was before this migration
     const before = new DataSource({ ...dataSourceOptions(url), migrations: MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.name === 'OperatorsHardened1767226100000')) });
     await before.initialize();

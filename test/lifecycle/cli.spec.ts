@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { databaseUrlFor } from '../setup/test-database';
+import { createEmptyDatabase } from '../setup/test-database';
 import { cleanUp, ensureBuilt, freePort, runCli, tempDir } from './server-process';
 
 jest.setTimeout(60_000);
@@ -45,12 +45,7 @@ describe('the command dispatcher', () => {
 
 describe('migrate', () => {
   it('applies the migrations to DATABASE_URL once, without needing SECRET_KEY', async () => {
-    const name = `registry_${process.env.TEST_RUN_ID}_cli_${process.pid}`; // dropped with the run's other databases
-    const admin = new Client({ connectionString: process.env.TEST_SERVER_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const env = { DATABASE_URL: databaseUrlFor(process.env.TEST_SERVER_URL!, name) };
+    const env = { DATABASE_URL: await createEmptyDatabase('cli') };
 
     const first = await runCli(['migrate'], env);
     expect(first.stderr).toBe('');
@@ -93,12 +88,7 @@ describe('user:create and token:create', () => {
   let db: Client;
 
   beforeAll(async () => {
-    const name = `registry_${process.env.TEST_RUN_ID}_cliusers_${process.pid}`;
-    const admin = new Client({ connectionString: process.env.TEST_SERVER_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    env = { DATABASE_URL: databaseUrlFor(process.env.TEST_SERVER_URL!, name) };
+    env = { DATABASE_URL: await createEmptyDatabase('cliusers') };
     expect((await runCli(['migrate'], env)).code).toBe(0);
     db = new Client({ connectionString: env.DATABASE_URL });
     await db.connect();
