@@ -1,4 +1,4 @@
-import { bearer, createToken, createUser } from './auth/helpers';
+import { allowedFailures, bearer, createToken, createUser } from './auth/helpers';
 import { addDevice, bcryptHash, ecPublicKey, newDevice, psk, pwdPlain, randomSalt, selfSignedCertificate, shaHash } from './credentials-helpers';
 import { http, Http, HttpResponse } from './setup/http';
 import { basic, startTestApp, TestApp } from './setup/test-app';
@@ -145,14 +145,18 @@ describe('device authentication', () => {
       expectGeneric401(await authenticate(tenant, password('rotating', 'next')));
     });
 
-    it('an operator with read access to the tenant may call it (a protocol adapter\'s token); without a grant it is a 404', async () => {
+    it('needs registry.adapter and read access to the tenant (a protocol adapter\'s token); a mere read permit is 403, no grant 404', async () => {
       const { tenant, device } = await newDevice(api);
       await putOk(tenant, device, [pwdPlain('via-adapter', 'pw')]);
       const adapter = await createUser(t, { tenants: [{ tenant, access: 'read' }] });
-      const token = await createToken(t, adapter, 'auth');
+      const token = await createToken(t, adapter, 'registry.adapter');
       const res = await authenticate(tenant, password('via-adapter', 'pw'), http(t.baseUrl, bearer(token)));
       expect(res.status).toBe(200);
       expect(res.body['device-id']).toBe(device);
+      const reader = await createToken(t, adapter, 'auth');
+      const refused = await authenticate(tenant, password('via-adapter', 'pw'), http(t.baseUrl, bearer(reader)));
+      expect(refused.status).toBe(403);
+      expect(refused.body).toEqual({ error: expect.any(String) });
       const stranger = await createUser(t);
       expect((await authenticate(tenant, password('via-adapter', 'pw'), http(t.baseUrl, stranger.auth))).status).toBe(404);
     });
@@ -284,6 +288,34 @@ describe('device authentication', () => {
         expect(res.status).toBe(401);
       }
       expect((await client.get('/api/me')).status).toBe(200);
+    });
+
+    it('parallel wrong passwords are counted before they are checked: of 30 at once, only the throttle\'s allowance gets a 401, the rest 429', async () => {
+      const { tenant, device } = await newDevice(api);
+      await putOk(tenant, device, [pwdPlain('parallel', 'right')]);
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => authenticate(tenant, password('parallel', `wrong-${i}`))));
+      const statuses = answers.map((res) => res.status).sort();
+      expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(allowedFailures((Date.now() - started) / 1000));
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(22);
+      expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+      for (const res of answers.filter((answer) => answer.status === 429)) expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    });
+
+    it('failures are counted per calling account: a read-only operator cannot lock the device out for the adapter', async () => {
+      const { tenant, device } = await newDevice(api);
+      await putOk(tenant, device, [pwdPlain('shared-device', 'right')]);
+      const prober = await createUser(t, { tenants: [{ tenant, access: 'read' }] });
+      const adapter = http(t.baseUrl, bearer(await createToken(t, await createUser(t, { tenants: [{ tenant, access: 'read' }] }), 'registry.adapter')));
+      const probing = http(t.baseUrl, prober.auth);
+      for (let i = 0; i < 6; i++) expectGeneric401(await authenticate(tenant, password('shared-device', `guess-${i}`), probing));
+      expect((await authenticate(tenant, password('shared-device', 'right'), probing)).status).toBe(429);
+      const res = await authenticate(tenant, password('shared-device', 'right'), adapter);
+      expect(res.status).toBe(200);
+      expect(res.body['device-id']).toBe(device);
+      // and the prober's token without registry.adapter cannot even try
+      const readOnly = http(t.baseUrl, bearer(await createToken(t, prober, 'auth')));
+      expect((await authenticate(tenant, password('shared-device', 'right'), readOnly)).status).toBe(403);
     });
   });
 

@@ -38,3 +38,10 @@ export async function login(api: Http, path = '/api/cookie'): Promise<string> {
   const setCookie = res.headers.get('set-cookie')!;
   return setCookie.split(';')[0];
 }
+
+/**
+ * The most 401s a burst of wrong guesses at one key lasting `seconds` can get from the throttle: 5 free
+ * attempts and the one that starts the first block (1 s), then one more each time a block (1 s, 2 s, 4 s …)
+ * runs out while the burst lasts.
+ */
+export const allowedFailures = (seconds: number) => 6 + Math.floor(Math.log2(seconds + 1));

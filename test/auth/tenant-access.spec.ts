@@ -102,14 +102,16 @@ describe('tenant isolation and permits on the registry', () => {
     expect((await http(t.baseUrl, bearer(writing)).post('/v1/devices/t2/via-token', {})).status).toBe(403);
   });
 
-  it('device authentication needs read access to the tenant: 404 without a grant', async () => {
+  it('device authentication needs registry.adapter and read access to the tenant: 404 without a grant, 403 with a read-only permit', async () => {
     const attempt = { type: 'hashed-password', 'auth-id': 'sensor', password: 'wrong-password' };
     const outside = await http(t.baseUrl, outsider.auth).post('/v1/authenticate/t1', attempt);
     expect(outside.status).toBe(404);
     const inside = await http(t.baseUrl, reader.auth).post('/v1/authenticate/t1', attempt);
     expect(inside.status).toBe(401);
     const readOnlyToken = await createToken(t, reader, 'auth');
-    expect((await http(t.baseUrl, bearer(readOnlyToken)).post('/v1/authenticate/t1', attempt)).status).toBe(401);
+    expect((await http(t.baseUrl, bearer(readOnlyToken)).post('/v1/authenticate/t1', attempt)).status).toBe(403);
+    const adapterToken = await createToken(t, reader, 'registry.adapter');
+    expect((await http(t.baseUrl, bearer(adapterToken)).post('/v1/authenticate/t1', attempt)).status).toBe(401);
   });
 
   it('admins reach every tenant', async () => {

@@ -120,6 +120,20 @@ describe('API tokens (/api/token)', () => {
     expect((await http(t.baseUrl, bearer(authOnly)).post('/api/token', {})).status).toBe(403);
   });
 
+  it('a permit names only rights its owner has: a non-admin cannot mint users.admin or peering.admin (400), an admin can', async () => {
+    const before = (await t.db.query('SELECT count(*)::int AS n FROM api_tokens')).rows[0].n;
+    for (const permit of ['auth,users.admin,peering.admin', 'users.admin', 'auth,PEERING.ADMIN']) {
+      const res = await api.post('/api/token', { permit });
+      expect([permit, res.status]).toEqual([permit, 400]);
+      expect(res.text).toMatch(/only administrators/);
+    }
+    expect((await t.db.query('SELECT count(*)::int AS n FROM api_tokens')).rows[0].n).toBe(before);
+    // what a non-admin may hold, including the adapter right and the whole-permit *
+    for (const permit of ['*', 'auth,registry.write,registry.adapter']) expect((await api.post('/api/token', { permit })).status).toBe(201);
+    const admin = http(t.baseUrl, t.admin);
+    expect((await admin.post('/api/token', { permit: 'auth,users.admin,peering.admin' })).status).toBe(201);
+  });
+
   it('DELETE by full token or by id; 200 {owner, token} also when nothing matched; the token dies at once', async () => {
     const byToken = await createToken(t, user, 'auth');
     expect((await anonymous.get('/api/me', { headers: bearer(byToken) })).status).toBe(200);

@@ -18,6 +18,8 @@ describe('users API (/api/users) and the admin bootstrap', () => {
   beforeAll(async () => {
     t = await startTestApp();
     admin = http(t.baseUrl, t.admin);
+    // grants name existing tenants
+    for (const tenant of ['t1', 't2']) expect((await admin.post(`/v1/tenants/${tenant}`, {})).status).toBe(201);
   });
   afterAll(() => t.close());
 

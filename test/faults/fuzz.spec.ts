@@ -8,8 +8,7 @@
  */
 import fc from 'fast-check';
 import { request as httpRequest } from 'node:http';
-import { Authenticator } from '../../libs/auth/src/authenticator';
-import { LoginThrottle } from '../../libs/auth/src/login-throttle';
+import { AttemptThrottle } from '../../libs/auth/src/throttle/attempt-throttle';
 import { http, Http } from '../setup/http';
 import { ADMIN, basic, startTestApp, TestApp } from '../setup/test-app';
 
@@ -50,8 +49,9 @@ function send(method: string, path: string, headers: Record<string, string>, bod
 }
 
 /** Forgets the login failures the fuzzer caused (they block this client's address for a while). */
-function resetThrottle(): void {
-  (t.app.get(Authenticator) as unknown as { throttle: LoginThrottle }).throttle = new LoginThrottle();
+async function resetThrottle(): Promise<void> {
+  await t.db.query('DELETE FROM auth_throttle');
+  (t.app.get(AttemptThrottle) as unknown as { blocked: Map<string, number> }).blocked.clear();
 }
 
 /** Every table's rows (without last-use bookkeeping), hashed: equal before and after a rejected write. */
@@ -79,7 +79,7 @@ beforeAll(async () => {
   token = created.body.token;
   cookie = (await operator.get('/api/cookie')).headers.get('set-cookie')!.split(';')[0];
   const { rows } = await t.db.query(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT IN ('migrations') ORDER BY 1`,
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT IN ('migrations', 'auth_throttle', 'operator_known_addresses') ORDER BY 1`,
   );
   const volatile = `ARRAY['last_used', 'refreshed']`;
   fingerprintSql = rows
@@ -365,7 +365,7 @@ it('no input yields a 5xx, the process stays up, and rejected writes write nothi
       cases++;
       // the login throttle blocks this client address after a few failures; let it block once, then
       // forget it, so the cases after it reach authentication and validation again
-      if (answer.status === 429) resetThrottle();
+      if (answer.status === 429) await resetThrottle();
       statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
       if (answer.status >= 500) throw new Error(`${answer.status} for ${c.method} ${c.path}: ${answer.body}`);
       if (before !== undefined && answer.status >= 400) {
@@ -377,7 +377,7 @@ it('no input yields a 5xx, the process stays up, and rejected writes write nothi
   );
   process.stdout.write(`fuzz: ${cases} requests in ${((Date.now() - started) / 1000).toFixed(0)} s, statuses ${JSON.stringify(statuses)}, HEAD answers with a body ${headWithBody}\n`);
   // the process is up and serving
-  resetThrottle();
+  await resetThrottle();
   expect((await api.get('/health')).status).toBe(200);
   expect((await api.get('/v1/tenants')).status).toBe(200); // (the fuzzer may have deleted the seeded ones)
   // a good share reached validation and the handlers: successes, validation errors and auth failures

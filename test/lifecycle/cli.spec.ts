@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { databaseUrlFor } from '../setup/test-database';
+import { createEmptyDatabase } from '../setup/test-database';
 import { cleanUp, ensureBuilt, freePort, runCli, tempDir } from './server-process';
 
 jest.setTimeout(60_000);
@@ -45,12 +45,7 @@ describe('the command dispatcher', () => {
 
 describe('migrate', () => {
   it('applies the migrations to DATABASE_URL once, without needing SECRET_KEY', async () => {
-    const name = `registry_${process.env.TEST_RUN_ID}_cli_${process.pid}`; // dropped with the run's other databases
-    const admin = new Client({ connectionString: process.env.TEST_SERVER_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const env = { DATABASE_URL: databaseUrlFor(process.env.TEST_SERVER_URL!, name) };
+    const env = { DATABASE_URL: await createEmptyDatabase('cli') };
 
     const first = await runCli(['migrate'], env);
     expect(first.stderr).toBe('');
@@ -93,15 +88,11 @@ describe('user:create and token:create', () => {
   let db: Client;
 
   beforeAll(async () => {
-    const name = `registry_${process.env.TEST_RUN_ID}_cliusers_${process.pid}`;
-    const admin = new Client({ connectionString: process.env.TEST_SERVER_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    env = { DATABASE_URL: databaseUrlFor(process.env.TEST_SERVER_URL!, name) };
+    env = { DATABASE_URL: await createEmptyDatabase('cliusers') };
     expect((await runCli(['migrate'], env)).code).toBe(0);
     db = new Client({ connectionString: env.DATABASE_URL });
     await db.connect();
+    await db.query(`INSERT INTO tenants (id, body, version) VALUES ('t1', '{}', 'v1'), ('t2', '{}', 'v1')`);
   });
   afterAll(() => db.end());
 
@@ -125,13 +116,17 @@ describe('user:create and token:create', () => {
       [['user:create', 'x', '--tenant', 't1', '--password-stdin'], 'long-enough-pw', 2, /--tenant takes/],
       [['user:create', 'x'], undefined, 2, /--password-stdin/],
       [['user:create', 'x', '--password', 'secret'], undefined, 2, /unknown option --password/],
+      [['user:create', 'alice', '--tenant', 't1:read', '--tenant', 't1:write', '--password-stdin'], 'long-enough-pw', 1, /^device-registry: each tenant may be granted once\n$/],
+      [['user:create', 'alice', '--tenant', 't1:read', '--tenant', 't9:write', '--password-stdin'], 'long-enough-pw', 1, /^device-registry: tenants: no such tenant: t9\n$/],
+      [['user:create', 'rοot', '--password-stdin'], 'long-enough-pw', 1, /must not mix scripts/],
+      [['user:create', 'ｒoot', '--password-stdin'], 'long-enough-pw', 1, /user ｒoot exists/],
     ];
     for (const [args, input, code, message] of cases) {
       const result = await runCli(args, env, 30_000, input);
       expect([args, result.code]).toEqual([args, code]);
       expect(result.stderr).toMatch(message);
     }
-  });
+  }, 240_000);
 
   it('token:create prints a token that works as that user, stored only hashed', async () => {
     const result = await runCli(['token:create', 'operator', '--permit', 'auth,registry.write', '--application', 'cron'], env);
@@ -144,5 +139,17 @@ describe('user:create and token:create', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown right in permit: fly/);
     expect((await runCli(['token:create', 'nobody'], env)).stderr).toMatch(/no user nobody/);
-  });
+    const escalating = await runCli(['token:create', 'operator', '--permit', 'auth,users.admin,peering.admin'], env);
+    expect(escalating.code).toBe(2);
+    expect(escalating.stderr).toBe('device-registry: permit names rights only administrators have: users.admin, peering.admin\n');
+    expect((await db.query('SELECT count(*)::int AS n FROM api_tokens')).rows[0].n).toBe(1);
+  }, 120_000);
+
+  it('user:create on a fresh DATA_DIR migrates it first', async () => {
+    const dataDir = tempDir();
+    const result = await runCli(['user:create', 'first', '--admin', '--password-stdin'], { DATA_DIR: dataDir }, 60_000, 'first-admin-password');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('created admin user first\n');
+  }, 120_000);
 });

@@ -31,3 +31,16 @@ export async function connect(databaseUrl: string): Promise<Client> {
   await client.connect();
   return client;
 }
+
+/** An empty database (no migrations) of this run, dropped with the run's others; for tests of migrating itself. */
+export async function createEmptyDatabase(label: string): Promise<string> {
+  const name = `registry_${process.env.TEST_RUN_ID}_${label}_${process.pid}`;
+  const admin = new Client({ connectionString: process.env.TEST_SERVER_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return databaseUrlFor(process.env.TEST_SERVER_URL!, name);
+}

@@ -17,6 +17,8 @@ export async function createRegistryApp(runtime: RegistryRuntime): Promise<NestF
     // a malformed URL (`/v1/tenants/%ZZ`) is answered in the surface's own error format too
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendError(reply, errorResponseFor(error, request)),
     forceCloseConnections: 'idle',
+    // X-Forwarded-For/-Proto are believed only from these peers (request.ip, request.protocol)
+    trustProxy: runtime.config.trustProxy.length > 0 ? runtime.config.trustProxy : false,
   });
   const logger = createLogger(runtime.config.logLevel, runtime.logStream);
   const app = await NestFactory.create<NestFastifyApplication>(RegistryModule.forRoot(runtime), adapter, {

@@ -11,6 +11,8 @@ import { TokensService } from './tokens/tokens.service';
 import { UsersController } from './users/users.controller';
 import { UsersRepository } from './users/users.repository';
 import { UsersService } from './users/users.service';
+import { AttemptThrottle } from './throttle/attempt-throttle';
+import { ThrottleRepository } from './throttle/throttle.repository';
 
 /** Operators: users, sessions, API tokens, and the global guard in front of every route. */
 @Module({
@@ -19,12 +21,14 @@ import { UsersService } from './users/users.service';
     UsersRepository,
     TokensRepository,
     SessionsRepository,
+    ThrottleRepository,
+    AttemptThrottle,
     Authenticator,
     UsersService,
     TokensService,
     SessionsService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [UsersService, Authenticator],
+  exports: [UsersService, Authenticator, AttemptThrottle],
 })
 export class AuthModule {}

@@ -1,14 +1,15 @@
-import { REGISTRY_CONFIG, RegistryConfig, SECRET_KEY, tooManyRequests } from '@app/common';
+import { REGISTRY_CONFIG, RegistryConfig, SECRET_KEY } from '@app/common';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { CredentialCache } from './credential-cache';
-import { LoginThrottle } from './login-throttle';
 import { Permit } from './permit';
 import { AuthenticatedVia, Principal, TenantAccess } from './principal';
 import { keyedHash, looksLikeApiToken, sha256, verifyNothing, verifyPassword } from './secrets';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { TokensRepository } from './tokens/tokens.repository';
-import { foldUsername, StoredUser, UsersRepository } from './users/users.repository';
+import { AttemptThrottle } from './throttle/attempt-throttle';
+import { foldUsername } from './users/username';
+import { StoredUser, UsersRepository } from './users/users.repository';
 
 export const SESSION_COOKIE = 'ovmsapisession';
 const PASSWORD_CACHE_MS = 30_000;
@@ -65,13 +66,13 @@ function grantsOf(user: StoredUser): Map<string, TenantAccess> {
 @Injectable()
 export class Authenticator {
   readonly cache = new CredentialCache();
-  private readonly throttle = new LoginThrottle();
   private readonly tokenTouched = new Map<string, number>();
 
   constructor(
     private readonly users: UsersRepository,
     private readonly tokens: TokensRepository,
     private readonly sessions: SessionsRepository,
+    private readonly throttle: AttemptThrottle,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     @Inject(SECRET_KEY) private readonly secretKey: string,
   ) {}
@@ -85,11 +86,9 @@ export class Authenticator {
     const credential = presented(request);
     switch (credential.kind) {
       case 'secret':
-        return this.withThrottle(typeof credential.username === 'string' ? credential.username : undefined, request.ip, () =>
-          this.fromSecret(credential.username, credential.secret),
-        );
+        return this.fromSecret(credential.username, credential.secret, request.ip);
       case 'bearer':
-        return this.withThrottle(undefined, request.ip, () => this.fromToken(credential.token));
+        return this.fromToken(credential.token, request.ip);
       default:
         return undefined;
     }
@@ -104,13 +103,9 @@ export class Authenticator {
     this.cache.dropToken(tokenId);
   }
 
-  private async withThrottle(username: string | undefined, address: string, verify: () => Promise<Principal | undefined>) {
-    const wait = this.throttle.retryAfter(username, address);
-    if (wait > 0) throw tooManyRequests(wait);
-    const principal = await verify();
-    if (principal) this.throttle.success(principal.username);
-    else this.throttle.failure(username, address);
-    return principal;
+  /** Drops every cached login that carries a grant on the tenant (it was deleted: the grants died with it). */
+  forgetTenant(tenantId: string): void {
+    this.cache.dropTenant(tenantId);
   }
 
   private async fromSession(sessionId: string): Promise<Principal | undefined> {
@@ -126,29 +121,45 @@ export class Authenticator {
     return this.principal(session.user, permit, 'session', session.tokenId).withSession(idHash);
   }
 
-  private async fromSecret(username: unknown, secret: unknown): Promise<Principal | undefined> {
+  /**
+   * Username and password (or API token). A login cached for this address costs no query. An API token is checked
+   * first and needs no throttle (it cannot be guessed); a password is verified only after the throttle
+   * has counted the attempt.
+   */
+  private async fromSecret(username: unknown, secret: unknown, address: string): Promise<Principal | undefined> {
     if (typeof username !== 'string' || typeof secret !== 'string' || username === '' || secret === '') return undefined;
-    const key = keyedHash(this.secretKey, `${foldUsername(username)}\u0000${secret}`);
+    const folded = foldUsername(username);
+    // per client address: a guess from elsewhere never meets the owner's cached login (it goes through the throttle)
+    const key = keyedHash(this.secretKey, `${folded}\u0000${address}\u0000${secret}`);
     const cached = this.cache.get(key);
-    if (cached) return this.used(cached);
+    if (cached && this.throttle.allowsCached(folded, address)) return this.used(cached);
     if (looksLikeApiToken(secret)) {
       const owner = await this.tokens.findOwner(sha256(secret));
-      if (owner && foldUsername(owner.user.username) === foldUsername(username)) {
+      if (owner && foldUsername(owner.user.username) === folded) {
         const principal = this.enabledPrincipal(owner.user, owner.permit, 'token', owner.tokenId);
         if (principal) this.cache.set(key, principal, TOKEN_CACHE_MS);
         return principal && this.used(principal);
       }
     }
+    const attempt = await this.throttle.beforeOperatorPassword(folded, address);
     const user = await this.users.findByName(username);
     if (!user) return verifyNothing(secret).then(() => undefined);
     if (!(await verifyPassword(user.password_hash, secret))) return undefined;
     const principal = this.enabledPrincipal(user, '*', 'password', null);
-    if (principal) this.cache.set(key, principal, PASSWORD_CACHE_MS);
+    if (!principal) return undefined;
+    await this.throttle.succeeded(attempt);
+    this.cache.set(key, principal, PASSWORD_CACHE_MS);
     return principal;
   }
 
-  private async fromToken(token: string): Promise<Principal | undefined> {
-    if (!looksLikeApiToken(token)) return undefined;
+  /** A Bearer token. Only a token that matches nothing is counted, for the client address. */
+  private async fromToken(token: string, address: string): Promise<Principal | undefined> {
+    const principal = looksLikeApiToken(token) ? await this.fromKnownToken(token) : undefined;
+    if (!principal) await this.throttle.afterFailedToken(address);
+    return principal;
+  }
+
+  private async fromKnownToken(token: string): Promise<Principal | undefined> {
     const key = keyedHash(this.secretKey, `\u0000bearer\u0000${token}`);
     const cached = this.cache.get(key);
     if (cached) return this.used(cached);

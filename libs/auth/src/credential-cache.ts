@@ -33,6 +33,10 @@ export class CredentialCache {
     for (const [key, entry] of this.entries) if (entry.principal.tokenId === tokenId) this.entries.delete(key);
   }
 
+  dropTenant(tenantId: string): void {
+    for (const [key, entry] of this.entries) if (entry.principal.grants.has(tenantId)) this.entries.delete(key);
+  }
+
   clear(): void {
     this.entries.clear();
   }

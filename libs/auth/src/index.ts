@@ -13,3 +13,7 @@ export * from './dto/user.dto';
 export * from './users/users.repository';
 export * from './tokens/tokens.repository';
 export * from './tokens/tokens.service';
+export * from './entities/throttle.entity';
+export * from './users/username';
+export * from './throttle/attempt-throttle';
+export * from './authenticator';

@@ -46,6 +46,13 @@ export class Permit {
     return [...this.rights].filter((right) => !(RIGHTS as readonly string[]).includes(right));
   }
 
+  /** The rights of `rights` this permit names one by one (`*` names none). */
+  names(rights: Iterable<Right>): Right[] {
+    if (this.rights === 'all') return [];
+    const mine = this.rights;
+    return [...rights].filter((right) => mine.has(right));
+  }
+
   /** Whether a credential with this permit may mint a token with `requested` (no escalation). */
   covers(requested: Permit): boolean {
     if (this.rights === 'all') return true;

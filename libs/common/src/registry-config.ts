@@ -11,6 +11,8 @@ export interface RegistryConfig {
   bcryptMaxCost: number;
   maxDevicesPerTenant: number;
   sessionIdleSeconds: number;
+  /** Reverse proxies (addresses, CIDR ranges, or loopback/linklocal/uniquelocal) whose X-Forwarded-For/-Proto are believed. */
+  trustProxy: string[];
   secretKey: string | undefined;
   ocpi: {
     partyId: string;

@@ -1,4 +1,5 @@
 import { REGISTRY_CONFIG, RegistryConfig } from '@app/common';
+import { AuthModule } from '@app/auth';
 import { Module } from '@nestjs/common';
 import { CredentialsController } from './credentials.controller';
 import { CredentialsRepository } from './credentials.repository';
@@ -9,6 +10,7 @@ import { PasswordHashing } from './password-hashing';
 
 /** Device credentials (Hono's management API) and device authentication for protocol adapters. */
 @Module({
+  imports: [AuthModule],
   controllers: [CredentialsController, DeviceAuthenticationController],
   providers: [
     CredentialsRepository,

@@ -1,8 +1,8 @@
-import { applyIdentityTemplate, badRequest, DistinguishedNameError, IdentityTemplateError, normalizeDistinguishedName, tooManyRequests, unauthorized } from '@app/common';
+import { AttemptThrottle, Principal } from '@app/auth';
+import { applyIdentityTemplate, badRequest, DistinguishedNameError, IdentityTemplateError, normalizeDistinguishedName, unauthorized } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { normalizedSubjectDn } from './credential-body';
 import { CredentialForAuthentication, CredentialsRepository } from './credentials.repository';
-import { DeviceAuthThrottle } from './device-auth-throttle';
 import { DeviceAuthenticationDto, DeviceIdentityDto } from './dto/device-authentication.dto';
 import { PasswordHashing } from './password-hashing';
 
@@ -28,34 +28,32 @@ function issuerDnOf(text: string): string {
 /**
  * Checks a device's credentials for a protocol adapter (SPEC 3.4, extension): 200 with the device's
  * identity, or one and the same 401 whatever went wrong — unknown tenant, device or auth-id, anything
- * disabled, no secret valid now, a wrong password. Failures are throttled per (tenant, auth-id).
+ * disabled, no secret valid now, a wrong password. Attempts are counted before the check, per calling
+ * account and (tenant, auth-id): one adapter account's failures do not lock the device out for another.
  */
 @Injectable()
 export class DeviceAuthenticationService {
-  private readonly throttle = new DeviceAuthThrottle();
-
   constructor(
     private readonly credentials: CredentialsRepository,
     private readonly hashing: PasswordHashing,
+    private readonly throttle: AttemptThrottle,
   ) {}
 
-  async authenticate(tenantId: string, request: DeviceAuthenticationDto): Promise<DeviceIdentityDto> {
+  async authenticate(caller: Principal, tenantId: string, request: DeviceAuthenticationDto): Promise<DeviceIdentityDto> {
     const isPassword = request.type === 'hashed-password';
     if (isPassword && request.password === undefined) throw badRequest('password is required for hashed-password');
     if (isPassword && request['issuer-dn'] !== undefined) throw badRequest('issuer-dn is for x509-cert only');
     const issuerDn = request['issuer-dn'] === undefined ? undefined : issuerDnOf(request['issuer-dn']);
     const subject = isPassword ? request['auth-id'] : normalizedSubjectDn(request['auth-id']);
-    const wait = this.throttle.retryAfter(tenantId, subject);
-    if (wait > 0) throw tooManyRequests(wait);
+    const attempt = await this.throttle.beforeDeviceCheck(caller.userId, tenantId, subject);
     const authId = issuerDn === undefined ? subject : await this.authIdFromTrustedCa(tenantId, issuerDn, subject);
     const credential = authId === undefined ? undefined : await this.credentials.findForAuthentication(tenantId, request.type, authId);
     const verified = isPassword ? await this.verifyPassword(credential, request.password!) : this.verifyCertificate(credential);
     if (!verified) {
-      this.throttle.failure(tenantId, subject);
       // the very answer the guard gives a caller without credentials: nothing tells the reasons apart
       throw unauthorized();
     }
-    this.throttle.success(tenantId, subject);
+    await this.throttle.succeeded(attempt);
     return { 'tenant-id': tenantId, 'device-id': credential!.device_id, 'auth-id': credential!.auth_id };
   }
 

@@ -1,3 +1,4 @@
+import { Authenticator } from '@app/auth';
 import { conflict, notFound, preconditionFailed } from '@app/common';
 import { SearchParameters } from '@app/database';
 import { Injectable } from '@nestjs/common';
@@ -37,7 +38,10 @@ function versionOf(outcome: TenantWriteOutcome, tenantId: string): string {
 /** Hono's tenant management rules; the SQL is the repository's. */
 @Injectable()
 export class TenantsService {
-  constructor(private readonly tenants: TenantsRepository) {}
+  constructor(
+    private readonly tenants: TenantsRepository,
+    private readonly authenticator: Authenticator,
+  ) {}
 
   async create(tenantId: string | undefined, body: Record<string, unknown>): Promise<{ id: string; version: string }> {
     const tenant = storableTenant(body);
@@ -57,6 +61,8 @@ export class TenantsService {
 
   async delete(tenantId: string, expected: string[] | null): Promise<void> {
     versionOf(await this.tenants.delete(tenantId, expected), tenantId);
+    // the grants on it died with it (foreign key); cached logins must not keep them
+    this.authenticator.forgetTenant(tenantId);
   }
 
   exists(tenantId: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../database/data-source';
+import { dataSourceOptions, migrate } from '../database/data-source';
 import { RegistryConfig, withoutPassword } from '../config/config';
 import { CliError } from './command';
 
@@ -67,4 +67,17 @@ export async function withSqlDatabase<T>(url: string, work: (db: Database) => Pr
   } finally {
     await dataSource.destroy();
   }
+}
+
+/**
+ * `work` on the service's database once it is migrated: a command on a fresh DATA_DIR or a new
+ * DATABASE_URL finds the tables it needs, as the server would.
+ */
+export function withMigratedDatabase<T>(config: RegistryConfig, work: (db: Database) => Promise<T>): Promise<T> {
+  return withDatabase(config, async (url) => {
+    await migrate(url).catch((error: Error) => {
+      throw new CliError(`migrations failed: ${error.message}`);
+    });
+    return withSqlDatabase(url, work);
+  });
 }

@@ -1,13 +1,10 @@
 import { SecretCipher } from '@app/common';
 import { PasswordHashing, PSK_KEY_INFO, pskAssociatedData, SecretTools } from '@app/credentials';
-import { Database } from '@app/database';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RegistryConfig } from '../config/config';
 import { resolveSecretKey } from '../config/secret-key';
-import { migrate } from '../database/data-source';
 import { CliCommand, CliError, usageError } from './command';
-import { withDatabase, withSqlDatabase } from './database';
+import { withMigratedDatabase } from './database';
 import { exportHono } from './hono/export';
 import { Counts, HonoImport, ImportReport } from './hono/import';
 import { parseOptions } from './operators';
@@ -15,15 +12,6 @@ import { Progress } from './progress';
 
 /** Problems printed one per line on stderr; past this many only the count. */
 const MAX_PROBLEM_LINES = 1000;
-
-async function withDb<T>(config: RegistryConfig, work: (db: Database) => Promise<T>): Promise<T> {
-  return withDatabase(config, async (url) => {
-    await migrate(url).catch((error: Error) => {
-      throw new CliError(`migrations failed: ${error.message}`);
-    });
-    return withSqlDatabase(url, work);
-  });
-}
 
 function source(args: string[], command: CliCommand): string {
   if (args.length !== 2 || args[0] !== 'hono') throw usageError(`usage: npm run cli -- ${command.usage}`);
@@ -67,7 +55,7 @@ export const importCommand: CliCommand = {
       if (++problems <= MAX_PROBLEM_LINES) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}${line}\n`);
     };
     const started = Date.now();
-    const report = await withDb(config, (db) =>
+    const report = await withMigratedDatabase(config, (db) =>
       new HonoImport(db, { dir, dryRun, update: options.update !== undefined, batchSize }, toolsFor, {
         problem: (line) => problem(`error: ${line}`),
         warning: (line) => problem(`warning: ${line}`),
@@ -94,7 +82,7 @@ export const exportCommand: CliCommand = {
     const dir = source(parseOptions(args, [], []).positional, exportCommand);
     const cipher = new SecretCipher(resolveSecretKey(config), PSK_KEY_INFO);
     const started = Date.now();
-    const report = await withDb(config, (db) => exportHono(db, dir, cipher));
+    const report = await withMigratedDatabase(config, (db) => exportHono(db, dir, cipher));
     print(
       `export hono ${dir}: ${report.tenants} tenants, ${report.devices} devices, ${report.credentials} credentials ` +
         `(${((Date.now() - started) / 1000).toFixed(1)}s)`,

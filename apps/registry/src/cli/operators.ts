@@ -1,14 +1,15 @@
-import { CreateUserDto, hashPassword, TokensRepository, UsernameTaken, UsersRepository } from '@app/auth';
-import { describeValidationErrors } from '@app/common';
+import { CreateUserDto, hashPassword, TokensRepository, uniqueGrants, userWriteError, UsersRepository } from '@app/auth';
+import { describeValidationErrors, RegistryError } from '@app/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { createInterface } from 'node:readline';
 import { CliError, usageError } from './command';
-import { withSqlDatabase } from './database';
+import type { RegistryConfig } from '../config/config';
+import { withMigratedDatabase } from './database';
 
-/** The repositories the operator commands need, on a connection of their own. */
-export async function withRepositories<T>(url: string, work: (users: UsersRepository, tokens: TokensRepository) => Promise<T>): Promise<T> {
-  return withSqlDatabase(url, (db) => work(new UsersRepository(db), new TokensRepository(db)));
+/** The repositories the operator commands need, on a migrated database and a connection of their own. */
+export async function withRepositories<T>(config: RegistryConfig, work: (users: UsersRepository, tokens: TokensRepository) => Promise<T>): Promise<T> {
+  return withMigratedDatabase(config, (db) => work(new UsersRepository(db), new TokensRepository(db)));
 }
 
 /** Reads options of the form `--name value` / `--flag`; what is left are the positional arguments. */
@@ -61,17 +62,13 @@ export function validateUser(fields: Record<string, unknown>): CreateUserDto {
   return dto;
 }
 
+/** Creates the user with the API's rules; what went wrong is said as the API would say it. */
 export async function createUser(users: UsersRepository, dto: CreateUserDto) {
   try {
-    return await users.create({
-      username: dto.username,
-      passwordHash: await hashPassword(dto.password),
-      admin: dto.admin ?? false,
-      enabled: true,
-      tenants: dto.tenants ?? [],
-    });
+    const tenants = uniqueGrants(dto.tenants) ?? [];
+    return await users.create({ username: dto.username, passwordHash: await hashPassword(dto.password), admin: dto.admin ?? false, enabled: true, tenants });
   } catch (error) {
-    if (error instanceof UsernameTaken) throw new CliError(`user ${dto.username} exists`);
-    throw error;
+    const reason = userWriteError(error, dto.username);
+    throw reason instanceof RegistryError ? new CliError(reason.message) : reason;
   }
 }

@@ -1,6 +1,6 @@
 import { CliCommand, CliError, usageError } from './command';
-import { withDatabase } from './database';
 import { issueToken, TokenFields, tokenFields } from '@app/auth';
+import { RegistryError } from '@app/common';
 import { parseOptions, withRepositories } from './operators';
 
 /** `token:create alice --permit auth,registry.write`: prints the new API token (shown only here). */
@@ -17,13 +17,13 @@ export const tokenCreateCommand: CliCommand = {
     } catch (error) {
       throw usageError((error as Error).message);
     }
-    const token = await withDatabase(config, (url) =>
-      withRepositories(url, async (users, tokens) => {
-        const user = await users.findByName(positional[0]);
-        if (!user) throw new CliError(`no user ${positional[0]}`);
-        return issueToken(tokens, user.id, fields);
-      }),
-    );
+    const token = await withRepositories(config, async (users, tokens) => {
+      const user = await users.findByName(positional[0]);
+      if (!user) throw new CliError(`no user ${positional[0]}`);
+      return issueToken(tokens, user, fields).catch((error: unknown) => {
+        throw error instanceof RegistryError ? usageError(error.message) : error;
+      });
+    });
     print(token);
   },
 };

@@ -1,5 +1,4 @@
 import { CliCommand, usageError } from './command';
-import { withDatabase } from './database';
 import { createUser, parseOptions, readPassword, validateUser, withRepositories } from './operators';
 
 /** `user:create alice --admin --tenant t1:write --password-stdin` */
@@ -17,7 +16,7 @@ export const userCreateCommand: CliCommand = {
     });
     const password = await readPassword(options['password-stdin'] !== undefined);
     const dto = validateUser({ username: positional[0], password, admin: options.admin !== undefined, tenants });
-    const user = await withDatabase(config, (url) => withRepositories(url, (users) => createUser(users, dto)));
+    const user = await withRepositories(config, (users) => createUser(users, dto));
     print(`created ${user!.admin ? 'admin ' : ''}user ${user!.username}${tenants.length ? ` with ${tenants.map((t) => `${t.tenant}:${t.access}`).join(', ')}` : ''}`);
   },
 };

@@ -1,4 +1,5 @@
 import { RegistryConfig } from '@app/common';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
 export { REGISTRY_CONFIG, type RegistryConfig } from '@app/common';
@@ -55,6 +56,22 @@ function url(env: Env, name: string, fallback: string | undefined, protocols: st
   return raw;
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY: a comma list of addresses, CIDR ranges (`10.0.0.0/8`) or loopback/linklocal/uniquelocal. */
+function proxies(env: Env, name: string): string[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return [];
+  return raw.split(',').map((entry) => {
+    const proxy = entry.trim();
+    const [address, bits, ...rest] = proxy.split('/');
+    const version = isIP(address);
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 6 ? 128 : 32));
+    if (PROXY_NAMES.includes(proxy) || (version !== 0 && validBits && rest.length === 0)) return proxy;
+    throw new ConfigError(`${name} must be a comma list of proxy addresses or CIDR ranges (or ${PROXY_NAMES.join(', ')}), got "${proxy}"`);
+  });
+}
+
 /** The URL without its password, for messages. */
 export function withoutPassword(raw: string): string {
   return raw.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
@@ -89,6 +106,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Registr
     bcryptMaxCost: integer(env, 'BCRYPT_MAX_COST', 10, 4, 31),
     maxDevicesPerTenant: integer(env, 'MAX_DEVICES_PER_TENANT', -1, -1),
     sessionIdleSeconds: integer(env, 'SESSION_IDLE_SECONDS', 180, 1),
+    trustProxy: proxies(env, 'TRUST_PROXY'),
     secretKey,
     ocpi: {
       partyId: text(env, 'OCPI_PARTY_ID', 'REG', /^[A-Za-z0-9]{3}$/, 'must be 3 letters or digits'),

@@ -1,4 +1,4 @@
-import { ApiTokenEntity, SessionEntity, UserEntity, UserTenantEntity } from '@app/auth';
+import { ApiTokenEntity, AuthThrottleEntity, OperatorKnownAddressEntity, SessionEntity, UserEntity, UserTenantEntity } from '@app/auth';
 import { CredentialEntity } from '@app/credentials';
 import { DeviceEntity } from '@app/devices';
 import { PeerCallbackTokenEntity, PeerEntity } from '@app/peering';
@@ -9,6 +9,7 @@ import { Operators1767225700000 } from './migrations/1767225700000-operators';
 import { Credentials1767225800000 } from './migrations/1767225800000-credentials';
 import { Peering1767225900000 } from './migrations/1767225900000-peering';
 import { PeerFailedAttempts1767226000000 } from './migrations/1767226000000-peer-failed-attempts';
+import { OperatorsHardened1767226100000 } from './migrations/1767226100000-operators-hardened';
 import { DeviceStringSearch1767226230000 } from './migrations/1767226230000-device-string-search';
 import { TenantAliases1767226240000 } from './migrations/1767226240000-tenant-aliases';
 
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   Credentials1767225800000,
   Peering1767225900000,
   PeerFailedAttempts1767226000000,
+  OperatorsHardened1767226100000,
   DeviceStringSearch1767226230000,
   TenantAliases1767226240000,
 ];
@@ -31,6 +33,8 @@ export const ENTITIES = [
   UserTenantEntity,
   ApiTokenEntity,
   SessionEntity,
+  AuthThrottleEntity,
+  OperatorKnownAddressEntity,
   CredentialEntity,
   PeerEntity,
   PeerCallbackTokenEntity,

@@ -1,9 +1,20 @@
 import { NestedObjectList, Optional, TENANT_ID_PATTERN } from '@app/common';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsBoolean, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsIn, IsString, Length, Matches, MaxLength, ValidateBy } from 'class-validator';
+import { mixesScripts } from '../users/username';
 
 /** Letters (any script), digits and _ . @ + -: no spaces, and no colon (HTTP Basic splits there). */
 export const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
+
+/** One script per name (SPEC 4.2): `rοss` with a Greek omicron is not a second `ross`. */
+const IsSingleScript = () =>
+  ValidateBy({
+    name: 'isSingleScript',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !mixesScripts(value),
+      defaultMessage: () => 'username must not mix scripts (such as Latin with Greek or Cyrillic letters)',
+    },
+  });
 
 export class GrantDto {
   @ApiProperty({ example: 'acme' })
@@ -22,6 +33,7 @@ export class CreateUserDto {
   @IsString()
   @Length(1, 64)
   @Matches(USERNAME_PATTERN, { message: 'username may contain letters, digits and _ . @ + - (no spaces or colons)' })
+  @IsSingleScript()
   username: string;
 
   @ApiProperty({ minLength: 8, writeOnly: true })

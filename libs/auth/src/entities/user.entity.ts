@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 
 /** An operator. Usernames are unique case-insensitively (unique index on the folded name). */
 @Entity({ name: 'users' })
@@ -34,8 +34,9 @@ export class UserEntity {
   updated: Date;
 }
 
-/** Read or write access of a user to one tenant. */
+/** Read or write access of a user to one existing tenant; the grant dies with the tenant. */
 @Entity({ name: 'user_tenants' })
+@Index('user_tenants_tenant_idx', ['tenantId'])
 export class UserTenantEntity {
   @PrimaryColumn({ name: 'user_id', type: 'uuid' })
   userId: string;
@@ -45,4 +46,9 @@ export class UserTenantEntity {
 
   @Column({ type: 'text' })
   access: 'read' | 'write';
+
+  // named, not imported: the tenants library depends on this one
+  @ManyToOne('TenantEntity', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tenant_id', foreignKeyConstraintName: 'user_tenants_tenant_id_fkey' })
+  tenant?: unknown;
 }

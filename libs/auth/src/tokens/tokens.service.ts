@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Authenticator } from '../authenticator';
 import { ovmsTime } from '../ovms-json';
 import { Permit } from '../permit';
+import { ADMIN_RIGHTS } from '../rights';
 import { Principal } from '../principal';
 import { newApiToken, sha256 } from '../secrets';
 import { TokensRepository } from './tokens.repository';
@@ -38,10 +39,16 @@ export function tokenFields(fields: Record<string, unknown>): TokenFields {
   return { application, purpose, permit };
 }
 
-/** Stores a new token for the user (hashed) and returns it: the only time it is seen. */
-export async function issueToken(tokens: TokensRepository, userId: string, fields: TokenFields): Promise<string> {
+/**
+ * Stores a new token for the user (hashed) and returns it: the only time it is seen. A permit may name
+ * only rights its owner has: a non-admin's token cannot carry users.admin or peering.admin (400), not
+ * even as rights that would wake up on a promotion.
+ */
+export async function issueToken(tokens: TokensRepository, owner: { id: string; admin: boolean }, fields: TokenFields): Promise<string> {
+  const adminOnly = owner.admin ? [] : fields.permit.names(ADMIN_RIGHTS);
+  if (adminOnly.length > 0) throw badRequest(`permit names rights only administrators have: ${adminOnly.join(', ')}`);
   const token = newApiToken();
-  await tokens.create(userId, sha256(token), token.slice(0, 8), { application: fields.application, purpose: fields.purpose, permit: fields.permit.text });
+  await tokens.create(owner.id, sha256(token), token.slice(0, 8), { application: fields.application, purpose: fields.purpose, permit: fields.permit.text });
   return token;
 }
 
@@ -71,7 +78,7 @@ export class TokensService {
   async create(principal: Principal, body: Record<string, unknown>) {
     const fields = tokenFields(body);
     if (!principal.permit.covers(fields.permit)) throw forbidden('a token cannot carry rights its creator does not hold');
-    const token = await issueToken(this.tokens, principal.userId, fields);
+    const token = await issueToken(this.tokens, { id: principal.userId, admin: principal.admin }, fields);
     return { application: fields.application, owner: principal.username, permit: fields.permit.text, purpose: fields.purpose, token };
   }
 

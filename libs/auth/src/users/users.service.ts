@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { Authenticator } from '../authenticator';
 import { CreateUserDto, UpdateUserDto } from '../dto/user.dto';
 import { hashPassword } from '../secrets';
-import { Grant, StoredUser, UsernameTaken, UsersRepository } from './users.repository';
+import { Grant, LastAdmin, StoredUser, UnknownTenants, UsernameTaken, UsersRepository } from './users.repository';
 
 export interface UserView {
   username: string;
@@ -25,11 +25,20 @@ export function mapUser(user: StoredUser): UserView {
   };
 }
 
-function uniqueGrants(grants: Grant[] | undefined): Grant[] | undefined {
+/** Each tenant at most once in a user's grants (400). */
+export function uniqueGrants(grants: Grant[] | undefined): Grant[] | undefined {
   if (!grants) return undefined;
   const tenants = new Set(grants.map((grant) => grant.tenant));
   if (tenants.size !== grants.length) throw badRequest('each tenant may be granted once');
   return grants;
+}
+
+/** The client's error for a failed user write (the API's and the CLI's); anything else as it is. */
+export function userWriteError(error: unknown, username: string | undefined): unknown {
+  if (error instanceof UsernameTaken) return conflict(`user ${username} exists`);
+  if (error instanceof UnknownTenants) return badRequest(`tenants: ${error.message}`);
+  if (error instanceof LastAdmin) return conflict('the last enabled administrator cannot be removed, disabled or demoted');
+  return error;
 }
 
 /** Operators: the users API, the CLI and the ADMIN_USERNAME bootstrap all go through here. */
@@ -63,43 +72,23 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async create(dto: CreateUserDto): Promise<UserView> {
-    try {
-      const user = await this.users.create({
-        username: dto.username,
-        passwordHash: await hashPassword(dto.password),
-        admin: dto.admin ?? false,
-        enabled: dto.enabled ?? true,
-        tenants: uniqueGrants(dto.tenants) ?? [],
-      });
-      return mapUser(user!);
-    } catch (error) {
-      if (error instanceof UsernameTaken) throw conflict(`user ${dto.username} exists`);
-      throw error;
-    }
+    const grants = uniqueGrants(dto.tenants) ?? [];
+    const passwordHash = await hashPassword(dto.password);
+    const user = await this.write(dto, () =>
+      this.users.create({ username: dto.username, passwordHash, admin: dto.admin ?? false, enabled: dto.enabled ?? true, tenants: grants }),
+    );
+    return mapUser(user!);
   }
 
   /** A new password or a disable ends the user's sessions and cached logins at once. */
   async update(username: string, dto: UpdateUserDto): Promise<UserView> {
     const user = await this.find(username);
-    if ((dto.admin === false || dto.enabled === false) && user.admin && user.enabled) await this.keepOneAdmin(user);
     const endSessions = dto.password !== undefined || dto.enabled === false;
-    let updated: StoredUser | undefined;
-    try {
-      updated = await this.users.update(
-        user.id,
-        {
-          username: dto.username,
-          passwordHash: dto.password === undefined ? undefined : await hashPassword(dto.password),
-          admin: dto.admin,
-          enabled: dto.enabled,
-          tenants: uniqueGrants(dto.tenants),
-        },
-        endSessions,
-      );
-    } catch (error) {
-      if (error instanceof UsernameTaken) throw conflict(`user ${dto.username} exists`);
-      throw error;
-    }
+    const tenants = uniqueGrants(dto.tenants);
+    const passwordHash = dto.password === undefined ? undefined : await hashPassword(dto.password);
+    const updated = await this.write(dto, () =>
+      this.users.update(user.id, { username: dto.username, passwordHash, admin: dto.admin, enabled: dto.enabled, tenants }, endSessions),
+    );
     this.authenticator.forgetUser(user.id);
     if (!updated) throw notFound(`user ${username} not found`);
     return mapUser(updated);
@@ -108,18 +97,22 @@ export class UsersService implements OnApplicationBootstrap {
   /** Deletes the user; its tokens and sessions die with it. */
   async delete(username: string): Promise<void> {
     const user = await this.find(username);
-    if (user.admin && user.enabled) await this.keepOneAdmin(user);
-    await this.users.delete(user.id);
+    await this.write({}, () => this.users.delete(user.id));
     this.authenticator.forgetUser(user.id);
+  }
+
+  /** A user write, with what went wrong said as the client's error. */
+  private async write<T>(dto: { username?: string }, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw userWriteError(error, dto.username);
+    }
   }
 
   private async find(username: string): Promise<StoredUser> {
     const user = await this.users.findByName(username);
     if (!user) throw notFound(`user ${username} not found`);
     return user;
-  }
-
-  private async keepOneAdmin(user: StoredUser): Promise<void> {
-    if ((await this.users.countEnabledAdmins(user.id)) === 0) throw conflict('the last enabled administrator cannot be removed, disabled or demoted');
   }
 }
