@@ -45,6 +45,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     LOG_LEVEL: options.captureLogs ? 'info' : 'silent',
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
+    // AMQP is off unless a suite passes a port (amqpTestPort) of its own
+    AMQP_PORT: '0',
+    AMQPS_PORT: '0',
     ...env,
     DATABASE_URL: databaseUrl,
     SECRET_KEY: TEST_SECRET_KEY,

@@ -1,5 +1,5 @@
 /** The rights a permit can hold (OVMS permit syntax: `*` or a comma list of these). */
-export const RIGHTS = ['auth', 'registry.write', 'session', 'token.admin', 'admin', 'users.admin', 'peering.admin'] as const;
+export const RIGHTS = ['auth', 'registry.write', 'session', 'token.admin', 'admin', 'users.admin', 'peering.admin', 'registry.adapter'] as const;
 export type Right = (typeof RIGHTS)[number];
 
 /** Rights only an admin user can exercise, whatever the permit says. */

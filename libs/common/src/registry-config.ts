@@ -16,6 +16,8 @@ export interface RegistryConfig {
   logLevel: string;
   /** How long to keep trying to reach DATABASE_URL at start before giving up. */
   databaseWaitSeconds: number;
+  /** Hono's adapter APIs over AMQP 1.0 (SPEC 7): plain and TLS ports (0: off); TLS only with a key and certificate. */
+  amqp: { port: number; tlsPort: number; tlsKey: string | undefined; tlsCert: string | undefined };
 }
 
 /** Injection token of the RegistryConfig (provided by the application module). */

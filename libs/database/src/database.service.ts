@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { ClientConfig, Pool, PoolClient, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 
 /** Something that runs SQL: the pool, or one connection inside a transaction. */
@@ -25,6 +25,11 @@ export class Database implements Queryable {
 
   query<R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) {
     return this.pool.query<R>(sql as string, params as unknown[]);
+  }
+
+  /** How the pool connects, for a connection of its own outside the pool (LISTEN). */
+  connectionConfig(): ClientConfig {
+    return (this.pool as unknown as { options: ClientConfig }).options;
   }
 
   /**
