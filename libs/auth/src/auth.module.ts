@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';
+import { CredentialCache } from './credential-cache';
 import { CookieController } from './sessions/cookie.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
@@ -19,6 +20,7 @@ import { UsersService } from './users/users.service';
     UsersRepository,
     TokensRepository,
     SessionsRepository,
+    CredentialCache,
     Authenticator,
     UsersService,
     TokensService,

@@ -1,7 +1,7 @@
 import { REGISTRY_CONFIG, RegistryConfig, SECRET_KEY, tooManyRequests } from '@app/common';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { CredentialCache } from './credential-cache';
+import { CredentialCache, SessionEntry } from './credential-cache';
 import { LoginThrottle } from './login-throttle';
 import { Permit } from './permit';
 import { AuthenticatedVia, Principal, TenantAccess } from './principal';
@@ -64,11 +64,11 @@ function grantsOf(user: StoredUser): Map<string, TenantAccess> {
  */
 @Injectable()
 export class Authenticator {
-  readonly cache = new CredentialCache();
   private readonly throttle = new LoginThrottle();
   private readonly tokenTouched = new Map<string, number>();
 
   constructor(
+    readonly cache: CredentialCache,
     private readonly users: UsersRepository,
     private readonly tokens: TokensRepository,
     private readonly sessions: SessionsRepository,
@@ -104,6 +104,15 @@ export class Authenticator {
     this.cache.dropToken(tokenId);
   }
 
+  forgetSession(sessionHash: string): void {
+    this.cache.dropSession(sessionHash);
+  }
+
+  /** A deleted tenant takes its grants along. */
+  forgetTenant(tenantId: string): void {
+    this.cache.dropTenant(tenantId);
+  }
+
   private async withThrottle(username: string | undefined, address: string, verify: () => Promise<Principal | undefined>) {
     const wait = this.throttle.retryAfter(username, address);
     if (wait > 0) throw tooManyRequests(wait);
@@ -115,15 +124,43 @@ export class Authenticator {
 
   private async fromSession(sessionId: string): Promise<Principal | undefined> {
     const idHash = sha256(sessionId);
+    const cached = this.cache.session(idHash);
+    if (cached) return this.slide(idHash, cached);
+    const stamp = this.cache.stamp();
+    const asked = Date.now();
     const session = await this.sessions.findLive(idHash, this.config.sessionIdleSeconds);
     if (!session || !session.user.enabled) return undefined;
     const permit = Permit.parse(session.permit);
     if (permit.authenticatesNothing) return undefined;
-    // Sliding expiry; the write is debounced to a tenth of the idle time.
-    if (Date.now() - new Date(session.lastUsed).getTime() > (this.config.sessionIdleSeconds * 1000) / 10) {
-      void this.sessions.touch(idHash).catch(() => undefined);
+    // the database's now() is no earlier than `asked`: the estimate errs towards an earlier end, never a later one
+    const lastUsed = asked - session.idleMs;
+    const principal = this.principal(session.user, permit, 'session', session.tokenId).withSession(idHash);
+    const entry: SessionEntry = { principal, lastUsed, expires: lastUsed + this.config.sessionIdleSeconds * 1000, touching: false };
+    this.cache.setSession(idHash, entry, stamp);
+    return this.slide(idHash, entry);
+  }
+
+  /**
+   * Sliding expiry: records the use when the recorded one is older than a tenth of the idle time (the
+   * debounce SPEC 4.3 allows), and moves the entry's end only once the database has it. The update
+   * only extends a session that is still live there; one that is gone is dropped.
+   */
+  private slide(idHash: string, entry: SessionEntry): Principal {
+    const idleMs = this.config.sessionIdleSeconds * 1000;
+    const now = Date.now();
+    if (now - entry.lastUsed > idleMs / 10 && !entry.touching) {
+      entry.touching = true;
+      this.sessions
+        .touch(idHash, this.config.sessionIdleSeconds)
+        .then((live) => {
+          if (!live) return this.cache.dropSession(idHash);
+          entry.lastUsed = now;
+          entry.expires = now + idleMs;
+        })
+        .catch(() => undefined)
+        .finally(() => (entry.touching = false));
     }
-    return this.principal(session.user, permit, 'session', session.tokenId).withSession(idHash);
+    return entry.principal;
   }
 
   private async fromSecret(username: unknown, secret: unknown): Promise<Principal | undefined> {
@@ -131,11 +168,12 @@ export class Authenticator {
     const key = keyedHash(this.secretKey, `${foldUsername(username)}\u0000${secret}`);
     const cached = this.cache.get(key);
     if (cached) return this.used(cached);
+    const stamp = this.cache.stamp();
     if (looksLikeApiToken(secret)) {
       const owner = await this.tokens.findOwner(sha256(secret));
       if (owner && foldUsername(owner.user.username) === foldUsername(username)) {
         const principal = this.enabledPrincipal(owner.user, owner.permit, 'token', owner.tokenId);
-        if (principal) this.cache.set(key, principal, TOKEN_CACHE_MS);
+        if (principal) this.cache.set(key, principal, TOKEN_CACHE_MS, stamp);
         return principal && this.used(principal);
       }
     }
@@ -143,7 +181,7 @@ export class Authenticator {
     if (!user) return verifyNothing(secret).then(() => undefined);
     if (!(await verifyPassword(user.password_hash, secret))) return undefined;
     const principal = this.enabledPrincipal(user, '*', 'password', null);
-    if (principal) this.cache.set(key, principal, PASSWORD_CACHE_MS);
+    if (principal) this.cache.set(key, principal, PASSWORD_CACHE_MS, stamp);
     return principal;
   }
 
@@ -152,10 +190,11 @@ export class Authenticator {
     const key = keyedHash(this.secretKey, `\u0000bearer\u0000${token}`);
     const cached = this.cache.get(key);
     if (cached) return this.used(cached);
+    const stamp = this.cache.stamp();
     const owner = await this.tokens.findOwner(sha256(token));
     if (!owner) return undefined;
     const principal = this.enabledPrincipal(owner.user, owner.permit, 'token', owner.tokenId);
-    if (principal) this.cache.set(key, principal, TOKEN_CACHE_MS);
+    if (principal) this.cache.set(key, principal, TOKEN_CACHE_MS, stamp);
     return principal && this.used(principal);
   }
 

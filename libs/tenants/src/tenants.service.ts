@@ -1,3 +1,4 @@
+import { Authenticator } from '@app/auth';
 import { conflict, notFound, preconditionFailed } from '@app/common';
 import { isEnabled, RegistryEvents, SearchParameters } from '@app/database';
 import { Injectable } from '@nestjs/common';
@@ -40,6 +41,7 @@ export class TenantsService {
   constructor(
     private readonly tenants: TenantsRepository,
     private readonly events: RegistryEvents,
+    private readonly authenticator: Authenticator,
   ) {}
 
   async create(tenantId: string | undefined, body: Record<string, unknown>): Promise<{ id: string; version: string }> {
@@ -65,6 +67,8 @@ export class TenantsService {
 
   async delete(tenantId: string, expected: string[] | null): Promise<void> {
     versionOf(await this.tenants.delete(tenantId, expected), tenantId);
+    // every instance hears of the grants that died with it from the database; this one forgets them before answering
+    this.authenticator.forgetTenant(tenantId);
     await this.events.tenant('DELETE', tenantId, false);
   }
 
