@@ -38,6 +38,8 @@ backend replicas
   balance roundrobin
   option httpchk GET /health
   http-check expect status 200
+  # a killed replica refuses the connection at once; a live one on a busy machine may answer slowly
+  timeout check 5s
   default-server inter 200ms fall 2 rise 2
 ${backends.map((backend, i) => `  server r${i + 1} 127.0.0.1:${backend} check`).join('\n')}
 `;
@@ -213,7 +215,7 @@ describeWithHaproxy('two replicas behind HAProxy', () => {
     expect((await victim.exited).signal).toBe('SIGKILL');
     expect(violations).toEqual([]);
     // at most the requests in flight on the killed replica (one per worker) failed
-    expect(failures.length).toBeLessThanOrEqual(WORKERS);
+    expect(failures.length <= WORKERS ? [] : failures).toEqual([]);
     expect(haproxyLog).toMatch(/r2 is DOWN/);
     // both replicas answered before the kill
     for (const server of x.servers) expect(server.stdout()).toMatch(/"url":"\/v1\/devices\/lb\//);

@@ -49,7 +49,8 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe.push(
       this.notifications.onConnectionChange((connected) => {
         this.clear();
-        this.logger[connected ? 'log' : 'warn'](connected ? 'notifications are back: caches on again' : 'notifications lost: caches off until they are back');
+        if (connected) this.logger.log('listening for changes: caches on');
+        else this.logger.warn('notification connection down: caches off until it is back');
       }),
     );
     this.unsubscribe.push(await this.notifications.subscribe(AUTH_CHANGES_CHANNEL, (payload) => this.apply(payload)));
