@@ -58,7 +58,7 @@ async function startService(databaseUrl, env = {}) {
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service under load
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, dist('apps/registry/src/main.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, SECRET_KEY: 'b'.repeat(64), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, DATABASE_URL: databaseUrl, SECRET_KEY: 'b'.repeat(64), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', AMQP_PORT: '0', AMQPS_PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   services.add(child);

@@ -51,6 +51,8 @@ beforeAll(async () => {
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
     BCRYPT_MAX_COST: '4',
+    AMQP_PORT: '0',
+    AMQPS_PORT: '0',
   });
   app = await createRegistryApp({ config, databaseUrl: postgres.url, secretKey: SECRET_KEY });
   await app.listen({ port: 0, host: '127.0.0.1' });

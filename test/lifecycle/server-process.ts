@@ -57,9 +57,12 @@ export function tempDir(prefix = 'registry-lifecycle-'): string {
   return dir;
 }
 
-/** A clean environment: nothing of the test run's own DATABASE_URL, SECRET_KEY or PORT leaks in. */
+/**
+ * A clean environment: nothing of the test run's own DATABASE_URL, SECRET_KEY or PORT leaks in. The AMQP
+ * listeners are off unless a test asks for them, so concurrent servers do not fight over 5672.
+ */
 export function childEnv(env: Record<string, string>): Record<string, string> {
-  const base: Record<string, string> = {};
+  const base: Record<string, string> = { AMQP_PORT: '0', AMQPS_PORT: '0' };
   for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[name] !== undefined) base[name] = process.env[name]!;
   return { ...base, ...env };
 }

@@ -47,6 +47,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     ADMIN_PASSWORD: ADMIN.password,
     // every peer of the tests listens on 127.0.0.1
     OCPI_ALLOW_PRIVATE_NETWORKS: 'true',
+    // AMQP is off unless a suite passes a port (amqpTestPort) of its own
+    AMQP_PORT: '0',
+    AMQPS_PORT: '0',
     ...env,
     DATABASE_URL: databaseUrl,
     SECRET_KEY: TEST_SECRET_KEY,

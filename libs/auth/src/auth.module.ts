@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';
+import { CredentialCache } from './credential-cache';
 import { CookieController } from './sessions/cookie.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
@@ -23,6 +24,7 @@ import { ThrottleRepository } from './throttle/throttle.repository';
     SessionsRepository,
     ThrottleRepository,
     AttemptThrottle,
+    CredentialCache,
     Authenticator,
     UsersService,
     TokensService,

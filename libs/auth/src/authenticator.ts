@@ -1,7 +1,7 @@
 import { REGISTRY_CONFIG, RegistryConfig, SECRET_KEY } from '@app/common';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { CredentialCache } from './credential-cache';
+import { CredentialCache, SessionEntry } from './credential-cache';
 import { Permit } from './permit';
 import { AuthenticatedVia, Principal, TenantAccess } from './principal';
 import { keyedHash, looksLikeApiToken, sha256, verifyNothing, verifyPassword } from './secrets';
@@ -65,10 +65,10 @@ function grantsOf(user: StoredUser): Map<string, TenantAccess> {
  */
 @Injectable()
 export class Authenticator {
-  readonly cache = new CredentialCache();
   private readonly tokenTouched = new Map<string, number>();
 
   constructor(
+    readonly cache: CredentialCache,
     private readonly users: UsersRepository,
     private readonly tokens: TokensRepository,
     private readonly sessions: SessionsRepository,
@@ -103,22 +103,54 @@ export class Authenticator {
     this.cache.dropToken(tokenId);
   }
 
-  /** Drops every cached login that carries a grant on the tenant (it was deleted: the grants died with it). */
+  forgetSession(sessionHash: string): void {
+    this.cache.dropSession(sessionHash);
+  }
+
+  /** A deleted tenant takes its grants along. */
   forgetTenant(tenantId: string): void {
     this.cache.dropTenant(tenantId);
   }
 
   private async fromSession(sessionId: string): Promise<Principal | undefined> {
     const idHash = sha256(sessionId);
+    const cached = this.cache.session(idHash);
+    if (cached) return this.slide(idHash, cached);
+    const stamp = this.cache.stamp();
+    const asked = Date.now();
     const session = await this.sessions.findLive(idHash, this.config.sessionIdleSeconds);
     if (!session || !session.user.enabled) return undefined;
     const permit = Permit.parse(session.permit);
     if (permit.authenticatesNothing) return undefined;
-    // Sliding expiry; the write is debounced to a tenth of the idle time.
-    if (Date.now() - new Date(session.lastUsed).getTime() > (this.config.sessionIdleSeconds * 1000) / 10) {
-      void this.sessions.touch(idHash).catch(() => undefined);
+    // the database's now() is no earlier than `asked`: the estimate errs towards an earlier end, never a later one
+    const lastUsed = asked - session.idleMs;
+    const principal = this.principal(session.user, permit, 'session', session.tokenId).withSession(idHash);
+    const entry: SessionEntry = { principal, lastUsed, expires: lastUsed + this.config.sessionIdleSeconds * 1000, touching: false };
+    this.cache.setSession(idHash, entry, stamp);
+    return this.slide(idHash, entry);
+  }
+
+  /**
+   * Sliding expiry: records the use when the recorded one is older than a tenth of the idle time (the
+   * debounce SPEC 4.3 allows), and moves the entry's end only once the database has it. The update
+   * only extends a session that is still live there; one that is gone is dropped.
+   */
+  private slide(idHash: string, entry: SessionEntry): Principal {
+    const idleMs = this.config.sessionIdleSeconds * 1000;
+    const now = Date.now();
+    if (now - entry.lastUsed > idleMs / 10 && !entry.touching) {
+      entry.touching = true;
+      this.sessions
+        .touch(idHash, this.config.sessionIdleSeconds)
+        .then((live) => {
+          if (!live) return this.cache.dropSession(idHash);
+          entry.lastUsed = now;
+          entry.expires = now + idleMs;
+        })
+        .catch(() => undefined)
+        .finally(() => (entry.touching = false));
     }
-    return this.principal(session.user, permit, 'session', session.tokenId).withSession(idHash);
+    return entry.principal;
   }
 
   /**
@@ -133,11 +165,12 @@ export class Authenticator {
     const key = keyedHash(this.secretKey, `${folded}\u0000${address}\u0000${secret}`);
     const cached = this.cache.get(key);
     if (cached && this.throttle.allowsCached(folded, address)) return this.used(cached);
+    const stamp = this.cache.stamp();
     if (looksLikeApiToken(secret)) {
       const owner = await this.tokens.findOwner(sha256(secret));
       if (owner && foldUsername(owner.user.username) === folded) {
         const principal = this.enabledPrincipal(owner.user, owner.permit, 'token', owner.tokenId);
-        if (principal) this.cache.set(key, principal, TOKEN_CACHE_MS);
+        if (principal) this.cache.set(key, principal, TOKEN_CACHE_MS, stamp);
         return principal && this.used(principal);
       }
     }
@@ -148,7 +181,7 @@ export class Authenticator {
     const principal = this.enabledPrincipal(user, '*', 'password', null);
     if (!principal) return undefined;
     await this.throttle.succeeded(attempt);
-    this.cache.set(key, principal, PASSWORD_CACHE_MS);
+    this.cache.set(key, principal, PASSWORD_CACHE_MS, stamp);
     return principal;
   }
 
@@ -163,10 +196,11 @@ export class Authenticator {
     const key = keyedHash(this.secretKey, `\u0000bearer\u0000${token}`);
     const cached = this.cache.get(key);
     if (cached) return this.used(cached);
+    const stamp = this.cache.stamp();
     const owner = await this.tokens.findOwner(sha256(token));
     if (!owner) return undefined;
     const principal = this.enabledPrincipal(owner.user, owner.permit, 'token', owner.tokenId);
-    if (principal) this.cache.set(key, principal, TOKEN_CACHE_MS);
+    if (principal) this.cache.set(key, principal, TOKEN_CACHE_MS, stamp);
     return principal && this.used(principal);
   }
 

@@ -17,3 +17,4 @@ export * from './entities/throttle.entity';
 export * from './users/username';
 export * from './throttle/attempt-throttle';
 export * from './authenticator';
+export * from './credential-cache';

@@ -1,4 +1,5 @@
 import { conflict, forbidden, notFound, preconditionFailed, REGISTRY_CONFIG, RegistryConfig, SECRET_KEY } from '@app/common';
+import { RegistryEvents } from '@app/database';
 import { Inject, Injectable } from '@nestjs/common';
 import { mergeWithStored, prepareCredentials, SecretTools } from './credential-body';
 import { CredentialsRepository, ReplaceOutcome, StoredCredentialSet } from './credentials.repository';
@@ -31,6 +32,7 @@ export class CredentialsService {
   constructor(
     private readonly credentials: CredentialsRepository,
     private readonly hashing: PasswordHashing,
+    private readonly events: RegistryEvents,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     @Inject(SECRET_KEY) secretKey: string,
   ) {
@@ -60,6 +62,8 @@ export class CredentialsService {
       }
       return mergeWithStored(prepared, stored);
     });
-    return versionOf(outcome, tenantId, deviceId);
+    const version = versionOf(outcome, tenantId, deviceId);
+    await this.events.credentials(tenantId, deviceId);
+    return version;
   }
 }

@@ -2,8 +2,10 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { Database, DATABASE_SETTINGS, DatabaseSettings } from './database.service';
+import { PgNotifications } from './notifications/pg-notifications';
+import { RegistryEvents } from './notifications/registry-events';
 
-/** The TypeORM connection (migrations, entities) and the raw-SQL `Database` on its pool. */
+/** The TypeORM connection (migrations, entities), the raw-SQL `Database` on its pool, and LISTEN/NOTIFY between instances. */
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -11,8 +13,8 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [TypeOrmModule.forRoot({ ...options, retryAttempts: 0, manualInitialization: false })],
-      providers: [Database, { provide: DATABASE_SETTINGS, useValue: settings }],
-      exports: [Database],
+      providers: [Database, { provide: DATABASE_SETTINGS, useValue: settings }, PgNotifications, RegistryEvents],
+      exports: [Database, PgNotifications, RegistryEvents],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { ClientConfig, Pool, PoolClient, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 
 /** Something that runs SQL: the pool, or one connection inside a transaction. */
@@ -40,6 +40,11 @@ export class Database implements Queryable {
   query<R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) {
     const statement = this.named || typeof sql === 'string' ? sql : sql.text;
     return this.pool.query<R>(statement as string, params as unknown[]);
+  }
+
+  /** How the pool connects, for a connection of its own outside the pool (LISTEN). */
+  connectionConfig(): ClientConfig {
+    return (this.pool as unknown as { options: ClientConfig }).options;
   }
 
   /**

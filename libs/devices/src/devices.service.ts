@@ -1,5 +1,5 @@
 import { badRequest, conflict, forbidden, formatTimestamp, notFound, preconditionFailed, REGISTRY_CONFIG, RegistryConfig } from '@app/common';
-import { SearchParameters } from '@app/database';
+import { isEnabled, RegistryEvents, SearchParameters } from '@app/database';
 import { Inject, Injectable } from '@nestjs/common';
 import { TenantsRepository } from '@app/tenants';
 import { randomUUID } from 'node:crypto';
@@ -40,14 +40,17 @@ export class DevicesService {
   constructor(
     private readonly devices: DevicesRepository,
     private readonly tenants: TenantsRepository,
+    private readonly events: RegistryEvents,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
   async create(tenantId: string, deviceId: string | undefined, body: Record<string, unknown>): Promise<{ id: string; version: string }> {
     const id = deviceId ?? randomUUID();
-    const created = await this.devices.create(tenantId, id, storableDevice(body), this.config.maxDevicesPerTenant);
+    const device = storableDevice(body);
+    const created = await this.devices.create(tenantId, id, device, this.config.maxDevicesPerTenant);
     switch (created.outcome) {
       case 'created':
+        await this.events.device('CREATE', tenantId, id, isEnabled(device));
         return { id, version: created.version };
       case 'tenant-missing':
         throw notFound(`tenant ${tenantId} not found`);
@@ -65,7 +68,10 @@ export class DevicesService {
   }
 
   async update(tenantId: string, deviceId: string, body: Record<string, unknown>, expected: string[] | null): Promise<string> {
-    return checkWrite(await this.devices.update(tenantId, deviceId, storableDevice(body), expected), tenantId, deviceId);
+    const device = storableDevice(body);
+    const version = checkWrite(await this.devices.update(tenantId, deviceId, device, expected), tenantId, deviceId);
+    await this.events.device('UPDATE', tenantId, deviceId, isEnabled(device));
+    return version;
   }
 
   /** 204 when the tenant itself is gone (Hono); 404 only when the tenant exists but the device does not. */
@@ -73,10 +79,12 @@ export class DevicesService {
     const outcome = await this.devices.delete(tenantId, deviceId, expected);
     if (outcome.outcome === 'missing' && !(await this.tenants.exists(tenantId))) return;
     checkWrite(outcome, tenantId, deviceId);
+    await this.events.device('DELETE', tenantId, deviceId, false);
   }
 
-  deleteAll(tenantId: string): Promise<void> {
-    return this.devices.deleteAll(tenantId);
+  async deleteAll(tenantId: string): Promise<void> {
+    await this.devices.deleteAll(tenantId);
+    await this.events.allDevicesDeleted(tenantId);
   }
 
   async search(tenantId: string, search: SearchParameters, isGateway: boolean | undefined): Promise<string> {

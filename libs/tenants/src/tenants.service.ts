@@ -1,6 +1,6 @@
 import { Authenticator } from '@app/auth';
 import { conflict, notFound, preconditionFailed } from '@app/common';
-import { SearchParameters } from '@app/database';
+import { isEnabled, RegistryEvents, SearchParameters } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { storableTenant } from './tenant-body';
@@ -40,13 +40,16 @@ function versionOf(outcome: TenantWriteOutcome, tenantId: string): string {
 export class TenantsService {
   constructor(
     private readonly tenants: TenantsRepository,
+    private readonly events: RegistryEvents,
     private readonly authenticator: Authenticator,
   ) {}
 
   async create(tenantId: string | undefined, body: Record<string, unknown>): Promise<{ id: string; version: string }> {
     const tenant = storableTenant(body);
     const id = tenantId ?? randomUUID();
-    return { id, version: versionOf(await this.tenants.create(id, tenant), id) };
+    const version = versionOf(await this.tenants.create(id, tenant), id);
+    await this.events.tenant('CREATE', id, isEnabled(tenant.body));
+    return { id, version };
   }
 
   async get(tenantId: string): Promise<TenantView> {
@@ -56,13 +59,17 @@ export class TenantsService {
   }
 
   async update(tenantId: string, body: Record<string, unknown>, expected: string[] | null): Promise<string> {
-    return versionOf(await this.tenants.update(tenantId, storableTenant(body), expected), tenantId);
+    const tenant = storableTenant(body);
+    const version = versionOf(await this.tenants.update(tenantId, tenant, expected), tenantId);
+    await this.events.tenant('UPDATE', tenantId, isEnabled(tenant.body));
+    return version;
   }
 
   async delete(tenantId: string, expected: string[] | null): Promise<void> {
     versionOf(await this.tenants.delete(tenantId, expected), tenantId);
-    // the grants on it died with it (foreign key); cached logins must not keep them
+    // every instance hears of the grants that died with it from the database; this one forgets them before answering
     this.authenticator.forgetTenant(tenantId);
+    await this.events.tenant('DELETE', tenantId, false);
   }
 
   exists(tenantId: string): Promise<boolean> {

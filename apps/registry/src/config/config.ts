@@ -93,6 +93,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Registr
   if ((adminUsername === undefined) !== (adminPassword === undefined)) {
     throw new ConfigError(`${adminUsername === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD'} must be set together with the other`);
   }
+  const amqpTlsKey = optional(env, 'AMQP_TLS_KEY');
+  const amqpTlsCert = optional(env, 'AMQP_TLS_CERT');
+  if ((amqpTlsKey === undefined) !== (amqpTlsCert === undefined)) {
+    throw new ConfigError(`${amqpTlsKey === undefined ? 'AMQP_TLS_KEY' : 'AMQP_TLS_CERT'} must be set together with the other`);
+  }
   const publicUrl = url(env, 'PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:'])!.replace(/\/+$/, '');
   return {
     databaseUrl,
@@ -119,5 +124,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Registr
     logLevel: text(env, 'LOG_LEVEL', 'info', new RegExp(`^(${LOG_LEVELS.join('|')})$`), `must be one of ${LOG_LEVELS.join(', ')}`),
     databaseWaitSeconds: integer(env, 'DATABASE_WAIT_SECONDS', 30, 0, 3600),
     databasePreparedStatements: boolean(env, 'DATABASE_PREPARED_STATEMENTS', true),
+    amqp: {
+      port: integer(env, 'AMQP_PORT', 5672, 0, 65535),
+      tlsPort: integer(env, 'AMQPS_PORT', 5671, 0, 65535),
+      tlsKey: amqpTlsKey,
+      tlsCert: amqpTlsCert,
+    },
   };
 }

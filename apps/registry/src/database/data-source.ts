@@ -12,6 +12,7 @@ import { PeerFailedAttempts1767226000000 } from './migrations/1767226000000-peer
 import { OperatorsHardened1767226100000 } from './migrations/1767226100000-operators-hardened';
 import { DeviceStringSearch1767226230000 } from './migrations/1767226230000-device-string-search';
 import { TenantAliases1767226240000 } from './migrations/1767226240000-tenant-aliases';
+import { AuthChangeNotifications1767226250000 } from './migrations/1767226250000-auth-change-notifications';
 
 /** Migrations in the order they run. Never `synchronize`. */
 export const MIGRATIONS = [
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   OperatorsHardened1767226100000,
   DeviceStringSearch1767226230000,
   TenantAliases1767226240000,
+  AuthChangeNotifications1767226250000,
 ];
 export const ENTITIES = [
   TenantEntity,

@@ -6,7 +6,8 @@ export interface SessionOwner {
   user: StoredUser;
   tokenId: string | null;
   permit: string;
-  lastUsed: Date;
+  /** Milliseconds since the recorded last use, by the database's clock. */
+  idleMs: number;
 }
 
 /** Every query on cookie sessions. Sessions are found by the SHA-256 of the cookie value only. */
@@ -20,21 +21,23 @@ export class SessionsRepository {
 
   /** A live session (used within the idle time) and its owner, in one indexed query. */
   async findLive(idHash: string, idleSeconds: number): Promise<SessionOwner | undefined> {
-    const result = await this.db.query<{ token_id: string | null; permit: string; last_used: Date; user: StoredUser }>(
+    const result = await this.db.query<{ token_id: string | null; permit: string; idle_ms: number; user: StoredUser }>(
       {
         name: 'session-owner',
-        text: `SELECT s.token_id, s.permit, s.last_used, (SELECT row_to_json(x) FROM (SELECT ${USER_COLUMNS}) x) AS user
+        text: `SELECT s.token_id, s.permit, (extract(epoch FROM now() - s.last_used) * 1000)::float8 AS idle_ms, (SELECT row_to_json(x) FROM (SELECT ${USER_COLUMNS}) x) AS user
                  FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.id_hash = $1 AND s.last_used > now() - make_interval(secs => $2)`,
       },
       [idHash, idleSeconds],
     );
     const row = result.rows[0];
-    return row && { user: row.user, tokenId: row.token_id, permit: row.permit, lastUsed: row.last_used };
+    return row && { user: row.user, tokenId: row.token_id, permit: row.permit, idleMs: row.idle_ms };
   }
 
-  async touch(idHash: string): Promise<void> {
-    await this.db.query('UPDATE sessions SET last_used = now() WHERE id_hash = $1', [idHash]);
+  /** Records a use of a session that is still live; false when it is gone or expired. */
+  async touch(idHash: string, idleSeconds: number): Promise<boolean> {
+    const result = await this.db.query('UPDATE sessions SET last_used = now() WHERE id_hash = $1 AND last_used > now() - make_interval(secs => $2)', [idHash, idleSeconds]);
+    return result.rowCount === 1;
   }
 
   async delete(idHash: string): Promise<void> {

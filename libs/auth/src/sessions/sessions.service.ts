@@ -1,5 +1,6 @@
 import { REGISTRY_CONFIG, RegistryConfig } from '@app/common';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Authenticator } from '../authenticator';
 import { Principal } from '../principal';
 import { newSessionId, sha256 } from '../secrets';
 import { SessionsRepository } from './sessions.repository';
@@ -14,19 +15,23 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly sessions: SessionsRepository,
+    private readonly authenticator: Authenticator,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
   /** A new session for the caller; a session the request already held dies (rotation). Returns the cookie value. */
   async open(principal: Principal): Promise<string> {
-    if (principal.sessionHash) await this.sessions.delete(principal.sessionHash);
+    await this.close(principal);
     const sessionId = newSessionId();
     await this.sessions.create(sha256(sessionId), principal.userId, principal.tokenId, principal.permit.text);
     return sessionId;
   }
 
+  /** Ends the request's session; other instances hear of it from the database (a trigger notifies). */
   async close(principal: Principal): Promise<void> {
-    if (principal.sessionHash) await this.sessions.delete(principal.sessionHash);
+    if (!principal.sessionHash) return;
+    await this.sessions.delete(principal.sessionHash);
+    this.authenticator.forgetSession(principal.sessionHash);
   }
 
   onModuleInit(): void {

@@ -1,5 +1,5 @@
 import { CredentialRow, mergeWithStored, PreparedCredential, SecretTools } from '@app/credentials';
-import { Database, isUniqueViolation, Queryable } from '@app/database';
+import { Database, isEnabled, isUniqueViolation, PgNotifications, Queryable, RegistryEvents, registryEvent } from '@app/database';
 import { TenantsRepository } from '@app/tenants';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -108,13 +108,17 @@ export class HonoImport {
   private readonly tenants = new Set<string>();
   /** Devices of the files that would be written (dry run only: credentials may refer to them). */
   private readonly fileDevices = new Set<string>();
+  /** Running instances hear of every imported record as of an HTTP write (Hono's notifications). */
+  private readonly events: RegistryEvents;
 
   constructor(
     private readonly db: Database,
     private readonly options: ImportOptions,
     private readonly toolsFor: ToolsFor,
     private readonly out: ImportOutput,
-  ) {}
+  ) {
+    this.events = new RegistryEvents(new PgNotifications(db));
+  }
 
   async run(): Promise<ImportReport> {
     const files = [TENANTS_FILE, DEVICES_FILE, CREDENTIALS_FILE].map((file) => readArray(this.options.dir, file));
@@ -180,6 +184,7 @@ export class HonoImport {
             case 'ok':
               counts[exists ? 'updated' : 'imported']++;
               this.tenants.add(id);
+              await this.events.tenant(exists ? 'UPDATE' : 'CREATE', id, isEnabled(tenant.body));
               break;
             case 'alias-taken':
               throw new RecordError(`alias "${tenant.alias}" is already used by another tenant`);
@@ -319,6 +324,8 @@ export class HonoImport {
        SELECT tenant_id, id FROM inserted`,
       [JSON.stringify(rows)],
     );
+    const enabled = new Map(rows.map((row) => [key(row.tenant_id, row.id), isEnabled(row.body)]));
+    const changed = inserted.rows.map((row) => registryEvent.device('CREATE', row.tenant_id, row.id, enabled.get(key(row.tenant_id, row.id))!));
     let updated = 0;
     if (this.options.update && inserted.rows.length < rows.length) {
       const done = new Set(inserted.rows.map((row) => key(row.tenant_id, row.id)));
@@ -332,7 +339,9 @@ export class HonoImport {
         [JSON.stringify(rest)],
       );
       updated = result.rowCount ?? 0;
+      changed.push(...rest.map((row) => registryEvent.device('UPDATE', row.tenant_id, row.id, isEnabled(row.body))));
     }
+    await this.events.publish(changed, tx);
     return { inserted: inserted.rows.length, updated };
   }
 
@@ -479,6 +488,7 @@ export class HonoImport {
              AS c(tenant_id text, device_id text, type text, auth_id text, position integer, body jsonb, confidential jsonb)`,
         [JSON.stringify(rows)],
       );
+      await this.events.publish(write.map((set) => registryEvent.credentials(set.tenantId, set.deviceId)), tx);
     }
     // counted only once the transaction's statements went through (a retry one by one counts again)
     this.report.credentials.imported += counts.imported;
