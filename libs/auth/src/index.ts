@@ -13,3 +13,4 @@ export * from './dto/user.dto';
 export * from './users/users.repository';
 export * from './tokens/tokens.repository';
 export * from './tokens/tokens.service';
+export * from './authenticator';

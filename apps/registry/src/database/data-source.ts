@@ -8,9 +8,10 @@ import { TenantsAndDevices1767225600000 } from './migrations/1767225600000-tenan
 import { Operators1767225700000 } from './migrations/1767225700000-operators';
 import { Credentials1767225800000 } from './migrations/1767225800000-credentials';
 import { Peering1767225900000 } from './migrations/1767225900000-peering';
+import { AutoProvisionedDevices1767226100000 } from './migrations/1767226100000-auto-provisioned-devices';
 
 /** Migrations in the order they run. Never `synchronize`. */
-export const MIGRATIONS = [TenantsAndDevices1767225600000, Operators1767225700000, Credentials1767225800000, Peering1767225900000];
+export const MIGRATIONS = [TenantsAndDevices1767225600000, Operators1767225700000, Credentials1767225800000, Peering1767225900000, AutoProvisionedDevices1767226100000];
 export const ENTITIES = [TenantEntity, TenantTrustAnchorEntity, DeviceEntity, UserEntity, UserTenantEntity, ApiTokenEntity, SessionEntity, CredentialEntity, PeerEntity, PeerCallbackTokenEntity];
 
 export function dataSourceOptions(url: string): DataSourceOptions {
