@@ -38,6 +38,20 @@ export class AmqpLinkError extends Error {
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
+/**
+ * A link the registry refuses is attached without an address and detached at once with the error: wait
+ * for the detach to learn the condition (Hono's client treats the missing address as a failure too).
+ */
+function refused<T>(link: { once(event: string, listener: (context: EventContext) => void): unknown }, what: 'sender' | 'receiver'): Promise<T> {
+  return new Promise((_resolve, reject) => {
+    const timer = setTimeout(() => reject(new AmqpLinkError('no-address', 'the address was not echoed and the link stayed open')), 1_000);
+    link.once(`${what}_close`, (context) => {
+      clearTimeout(timer);
+      reject(errorOf(context, what));
+    });
+  });
+}
+
 function errorOf(context: EventContext, what: 'sender' | 'receiver' | 'connection'): AmqpLinkError {
   const error = (context[what] as { error?: { condition?: string; description?: string } } | undefined)?.error;
   return new AmqpLinkError(error?.condition ?? 'closed', error?.description ?? '');
@@ -134,23 +148,25 @@ export class HonoAmqpClient {
 
   openReceiver(address: string, options: Record<string, unknown> = {}): Promise<Receiver> {
     const receiver = this.connection.open_receiver({ source: { address }, credit_window: 200, autoaccept: true, rcv_settle_mode: 0, ...options });
+    receiver.on('receiver_error', () => undefined);
     return new Promise((resolve, reject) => {
       receiver.once('receiver_open', () => {
-        if (receiver.source?.address !== address) reject(new Error(`source address not echoed: ${JSON.stringify(receiver.source)}`));
+        if (receiver.source?.address !== address) refused<Receiver>(receiver, 'receiver').catch(reject);
         else resolve(receiver);
       });
-      receiver.once('receiver_close', (context) => reject(errorOf(context, 'receiver')));
     });
   }
 
   openSender(address: string | undefined, options: Record<string, unknown> = {}): Promise<Sender> {
     const sender = this.connection.open_sender({ target: { address }, snd_settle_mode: 0, rcv_settle_mode: 0, autosettle: true, ...options });
+    sender.on('sender_error', () => undefined);
     return new Promise((resolve, reject) => {
       sender.once('sender_open', () => {
-        if (sender.target?.address !== address) reject(new Error(`target address not echoed: ${JSON.stringify(sender.target)}`));
+        // an anonymous sender has no address to echo: it is refused when a detach follows
+        if (address === undefined) refused<Sender>(sender, 'sender').catch((error: AmqpLinkError) => (error.condition === 'no-address' ? resolve(sender) : reject(error)));
+        else if (sender.target?.address !== address) refused<Sender>(sender, 'sender').catch(reject);
         else resolve(sender);
       });
-      sender.once('sender_close', (context) => reject(errorOf(context, 'sender')));
     });
   }
 
