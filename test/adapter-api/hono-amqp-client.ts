@@ -129,7 +129,7 @@ export class HonoAmqpClient {
   /** Connects and logs in with SASL PLAIN; rejects when the registry refuses the login. */
   static connect(port: number, username: string, password: string): Promise<HonoAmqpClient> {
     const container = rhea.create_container();
-    const connection = container.connect({ host: '127.0.0.1', port, username, password, reconnect: false });
+    const connection = container.connect({ host: '127.0.0.1', port, username, password, reconnect: false, tcp_no_delay: true });
     return new Promise((resolve, reject) => {
       connection.once('connection_open', () => resolve(new HonoAmqpClient(connection)));
       connection.once('connection_error', (context) => reject(errorOf(context, 'connection')));

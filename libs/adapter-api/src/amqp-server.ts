@@ -153,7 +153,7 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
         ),
       },
     }) as typeof this.container;
-    const connection = container.create_connection({ autoaccept: false, credit_window: 0, require_sasl: true } as never) as Connection;
+    const connection = container.create_connection({ autoaccept: false, credit_window: 0, require_sasl: true, tcp_no_delay: true } as never) as Connection;
     state.connection = connection;
     this.connections.add(state);
     connection.on('receiver_open', (context) => this.openRequestLink(state, context.receiver!));
