@@ -21,6 +21,11 @@ describe('docker-compose.yml', () => {
     expect(config).toMatch(/DATABASE_URL: postgres:\/\/registry:/);
     expect(config).toMatch(/postgres-data:\/var\/lib\/postgresql\/data/);
   });
+
+  (hasCompose ? it : it.skip)('publishes the AMQP port of the Hono adapter APIs', () => {
+    const config = execFileSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), 'config'], { encoding: 'utf8' });
+    expect(config).toMatch(/target: 5672|5672:5672/);
+  });
 });
 
 describe('Dockerfile', () => {
@@ -33,5 +38,6 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health/m);
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/apps\/registry\/src\/main.js"\]$/m);
+    expect(dockerfile).toMatch(/^EXPOSE .*\b5672\b/m);
   });
 });
