@@ -127,9 +127,9 @@ export class HonoAmqpClient {
   private constructor(readonly connection: Connection) {}
 
   /** Connects and logs in with SASL PLAIN; rejects when the registry refuses the login. */
-  static connect(port: number, username: string, password: string): Promise<HonoAmqpClient> {
+  static connect(port: number, username: string | undefined, password: string | undefined, options: Record<string, unknown> = {}): Promise<HonoAmqpClient> {
     const container = rhea.create_container();
-    const connection = container.connect({ host: '127.0.0.1', port, username, password, reconnect: false, tcp_no_delay: true });
+    const connection = container.connect({ host: '127.0.0.1', port, username, password, reconnect: false, tcp_no_delay: true, ...options } as never);
     return new Promise((resolve, reject) => {
       connection.once('connection_open', () => resolve(new HonoAmqpClient(connection)));
       connection.once('connection_error', (context) => reject(errorOf(context, 'connection')));
