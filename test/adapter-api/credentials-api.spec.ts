@@ -1,19 +1,13 @@
 /** Hono's CredentialsApiTests and CredentialsJmsIT's malformed requests, over real AMQP. */
 import { randomUUID } from 'node:crypto';
-import { http, Http } from '../setup/http';
-import { ADMIN } from '../setup/test-app';
-import { AmqpTestApp, startAmqpTestApp } from './amqp-test-app';
+import { withTemporaryTenant } from './amqp-test-app';
 import { issueCertificate } from './certificates';
-import { answer, HonoAmqpClient, isRejection, RequestLink } from './hono-amqp-client';
+import { answer, isRejection } from './hono-amqp-client';
 
-let app: AmqpTestApp;
-let api: Http;
-let client: HonoAmqpClient;
-let tenantId: string;
-let link: RequestLink;
+const suite = withTemporaryTenant('credentials');
 
 const randomDeviceId = () => `device-${randomUUID()}`;
-const get = (criteria: unknown) => answer(link, { subject: 'get', body: criteria });
+const get = (criteria: unknown) => answer(suite.link, { subject: 'get', body: criteria });
 
 /** Hono's getRandomHashedPasswordCredential: two password secrets, the first with a validity period. */
 const passwordCredential = (authId: string, extra: object = {}) => ({
@@ -25,24 +19,11 @@ const passwordCredential = (authId: string, extra: object = {}) => ({
 
 async function registerWith(credentials: object[], device: object = {}): Promise<string> {
   const deviceId = randomDeviceId();
-  expect((await api.post(`/v1/devices/${tenantId}/${deviceId}`, device)).status).toBe(201);
-  expect((await api.put(`/v1/credentials/${tenantId}/${deviceId}`, credentials)).status).toBe(204);
+  expect((await suite.api.post(`/v1/devices/${suite.tenantId}/${deviceId}`, device)).status).toBe(201);
+  expect((await suite.api.put(`/v1/credentials/${suite.tenantId}/${deviceId}`, credentials)).status).toBe(204);
   return deviceId;
 }
 
-beforeAll(async () => {
-  app = await startAmqpTestApp();
-  api = http(app.baseUrl, app.admin);
-  client = await app.connect(ADMIN.username, ADMIN.password);
-});
-afterAll(() => app.close());
-
-beforeEach(async () => {
-  tenantId = `tenant-${randomUUID()}`;
-  expect((await api.post(`/v1/tenants/${tenantId}`, {})).status).toBe(201);
-  link = await client.requestLink('credentials', tenantId);
-});
-afterEach(() => link.close());
 
 function expectStandardProperties(body: any, deviceId: string, authId: string, type: string, secrets: number): void {
   expect(body).toMatchObject({ 'device-id': deviceId, 'auth-id': authId, type, enabled: true });
@@ -59,7 +40,7 @@ describe('CredentialsApiTests', () => {
     const deviceId = await registerWith([passwordCredential(authId)]);
     const response = await get({ type: 'hashed-password', 'auth-id': authId });
     expect(response.status).toBe(200);
-    expect(response.properties).toMatchObject({ status: 200, tenant_id: tenantId, device_id: deviceId, cache_control: 'max-age = 180' });
+    expect(response.properties).toMatchObject({ status: 200, tenant_id: suite.tenantId, device_id: deviceId, cache_control: 'max-age = 180' });
     expectStandardProperties(response.body, deviceId, authId, 'hashed-password', 2);
     for (const secret of response.body.secrets) {
       expect(secret).toMatchObject({ id: expect.any(String), 'hash-function': 'bcrypt', 'pwd-hash': expect.stringMatching(/^\$2a\$04\$/) });
@@ -71,7 +52,7 @@ describe('CredentialsApiTests', () => {
   it('testGetCredentialsWithAutoProvisioning: a client certificate of a trusted CA creates device and credential (201)', async () => {
     const cert = issueCertificate('/O=Eclipse/CN=trusted-ca', `/O=Eclipse/CN=${randomUUID()}`);
     const ca = { cert: cert.caCert, 'auto-provisioning-enabled': true };
-    expect((await api.put(`/v1/tenants/${tenantId}`, { 'trusted-ca': [ca] })).status).toBe(204);
+    expect((await suite.api.put(`/v1/tenants/${suite.tenantId}`, { 'trusted-ca': [ca] })).status).toBe(204);
     const authId = (await clientSubjectDn(cert.clientCert))!;
     const response = await get({ type: 'x509-cert', 'auth-id': authId, 'client-certificate': cert.clientCert });
     expect(response.status).toBe(201);
@@ -79,7 +60,7 @@ describe('CredentialsApiTests', () => {
     expect(response.body.secrets).toHaveLength(1);
     const deviceId = response.body['device-id'];
     // AND the device has been registered as well, marked auto-provisioned
-    const device = await api.get(`/v1/devices/${tenantId}/${deviceId}`);
+    const device = await suite.api.get(`/v1/devices/${suite.tenantId}/${deviceId}`);
     expect(device.status).toBe(200);
     expect(device.body.status['auto-provisioned']).toBe(true);
     expect(device.body.enabled).not.toBe(false);
@@ -122,12 +103,12 @@ describe('CredentialsJmsIT: malformed requests', () => {
   });
 
   it('testRequestFailsForMissingSubject: rejected with hono:bad-request', async () => {
-    const outcome = await link.request({ subject: null, body: { type: 'psk', 'auth-id': 'device' } });
+    const outcome = await suite.link.request({ subject: null, body: { type: 'psk', 'auth-id': 'device' } });
     expect(isRejection(outcome) && outcome.rejected.condition).toBe('hono:bad-request');
   });
 
   it('testRequestFailsForUnsupportedOperation: 400', async () => {
-    expect((await answer(link, { subject: 'unsupported-operation', body: { type: 'psk', 'auth-id': 'device' } })).status).toBe(400);
+    expect((await answer(suite.link, { subject: 'unsupported-operation', body: { type: 'psk', 'auth-id': 'device' } })).status).toBe(400);
   });
 });
 
@@ -183,24 +164,24 @@ describe('Credentials get, beyond the Hono suite', () => {
   it('does not provision from a certificate whose issuer is no trusted CA with auto-provisioning, nor from garbage', async () => {
     const trusted = issueCertificate('/CN=no-auto-ca', '/CN=device-a');
     const stranger = issueCertificate('/CN=stranger-ca', '/CN=device-b');
-    expect((await api.put(`/v1/tenants/${tenantId}`, { 'trusted-ca': [{ cert: trusted.caCert }] })).status).toBe(204);
+    expect((await suite.api.put(`/v1/tenants/${suite.tenantId}`, { 'trusted-ca': [{ cert: trusted.caCert }] })).status).toBe(204);
     expect((await get({ type: 'x509-cert', 'auth-id': 'CN=device-a', 'client-certificate': trusted.clientCert })).status).toBe(404);
     expect((await get({ type: 'x509-cert', 'auth-id': 'CN=device-b', 'client-certificate': stranger.clientCert })).status).toBe(404);
     expect((await get({ type: 'x509-cert', 'auth-id': 'CN=device-c', 'client-certificate': 'bm90IGEgY2VydA==' })).status).toBe(400);
-    const { rows } = await app.db.query('SELECT count(*)::int AS n FROM devices WHERE tenant_id = $1', [tenantId]);
+    const { rows } = await suite.app.db.query('SELECT count(*)::int AS n FROM devices WHERE tenant_id = $1', [suite.tenantId]);
     expect(rows[0].n).toBe(0);
   });
 
   it('names the provisioned device by the CA template and makes it a gateway when the CA says so', async () => {
     const cert = issueCertificate('/CN=gateway-ca', '/O=ACME/CN=gw-7');
     const ca = { cert: cert.caCert, 'auto-provisioning-enabled': true, 'auto-provision-as-gateway': true, 'auto-provisioning-device-id-template': 'gw-{{subject-cn}}' };
-    expect((await api.put(`/v1/tenants/${tenantId}`, { 'trusted-ca': [ca] })).status).toBe(204);
+    expect((await suite.api.put(`/v1/tenants/${suite.tenantId}`, { 'trusted-ca': [ca] })).status).toBe(204);
     const response = await get({ type: 'x509-cert', 'auth-id': 'CN=gw-7,O=ACME', 'client-certificate': cert.clientCert });
     expect(response.status).toBe(201);
     expect(response.body['device-id']).toBe('gw-gw-7');
-    const device = await api.get(`/v1/devices/${tenantId}/gw-gw-7`);
+    const device = await suite.api.get(`/v1/devices/${suite.tenantId}/gw-gw-7`);
     expect(device.body).toMatchObject({ authorities: ['auto-provisioning-enabled'], status: { 'auto-provisioned': true } });
-    const credentials = await api.get(`/v1/credentials/${tenantId}/gw-gw-7`);
+    const credentials = await suite.api.get(`/v1/credentials/${suite.tenantId}/gw-gw-7`);
     expect(credentials.body).toEqual([{ type: 'x509-cert', 'auth-id': 'CN=gw-7,O=ACME', secrets: [{ id: expect.any(String) }] }]);
   });
 });

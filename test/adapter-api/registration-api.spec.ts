@@ -1,35 +1,15 @@
 /** Hono's DeviceRegistrationApiTests (and DeviceRegistrationJmsIT's malformed requests) over real AMQP. */
 import { randomUUID } from 'node:crypto';
-import { http, Http } from '../setup/http';
-import { ADMIN } from '../setup/test-app';
-import { AmqpTestApp, startAmqpTestApp } from './amqp-test-app';
-import { answer, HonoAmqpClient, isRejection, RequestLink } from './hono-amqp-client';
+import { withTemporaryTenant } from './amqp-test-app';
+import { answer, isRejection } from './hono-amqp-client';
 
-let app: AmqpTestApp;
-let api: Http;
-let client: HonoAmqpClient;
-let tenantId: string;
-let link: RequestLink;
+const suite = withTemporaryTenant('registration');
 
 const randomDeviceId = () => `device-${randomUUID()}`;
-const register = async (deviceId: string, body: object = {}) => expect((await api.post(`/v1/devices/${tenantId}/${deviceId}`, body)).status).toBe(201);
+const register = async (deviceId: string, body: object = {}) => expect((await suite.api.post(`/v1/devices/${suite.tenantId}/${deviceId}`, body)).status).toBe(201);
 const assertRegistration = (deviceId: string, gatewayId?: string) =>
-  answer(link, { subject: 'assert', properties: gatewayId === undefined ? { device_id: deviceId } : { device_id: deviceId, gateway_id: gatewayId } });
+  answer(suite.link, { subject: 'assert', properties: gatewayId === undefined ? { device_id: deviceId } : { device_id: deviceId, gateway_id: gatewayId } });
 
-beforeAll(async () => {
-  app = await startAmqpTestApp();
-  api = http(app.baseUrl, app.admin);
-  client = await app.connect(ADMIN.username, ADMIN.password);
-});
-afterAll(() => app.close());
-
-// registerTemporaryTenant: a fresh tenant (and links to it) for every test
-beforeEach(async () => {
-  tenantId = `tenant-${randomUUID()}`;
-  expect((await api.post(`/v1/tenants/${tenantId}`, {})).status).toBe(201);
-  link = await client.requestLink('registration', tenantId);
-});
-afterEach(() => link.close());
 
 describe('DeviceRegistrationApiTests', () => {
   it('testAssertRegistrationSucceedsForDevice: the device id and its defaults', async () => {
@@ -38,7 +18,7 @@ describe('DeviceRegistrationApiTests', () => {
     await register(deviceId, { defaults });
     const response = await assertRegistration(deviceId);
     expect(response.status).toBe(200);
-    expect(response.properties).toMatchObject({ status: 200, tenant_id: tenantId, device_id: deviceId, cache_control: 'max-age = 300' });
+    expect(response.properties).toMatchObject({ status: 200, tenant_id: suite.tenantId, device_id: deviceId, cache_control: 'max-age = 300' });
     expect(response.message.content_type).toBe('application/json');
     expect(response.body).toEqual({ 'device-id': deviceId, defaults });
   });
@@ -102,18 +82,18 @@ describe('DeviceRegistrationApiTests', () => {
 
 describe('DeviceRegistrationJmsIT: malformed requests', () => {
   it('testAssertRegistrationFailsForMissingDeviceId: 400', async () => {
-    const response = await answer(link, { subject: 'assert', properties: {} });
+    const response = await answer(suite.link, { subject: 'assert', properties: {} });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ description: expect.any(String) });
   });
 
   it('testRequestFailsForMissingSubject: rejected with hono:bad-request', async () => {
-    const outcome = await link.request({ subject: null, properties: { device_id: 'device' } });
+    const outcome = await suite.link.request({ subject: null, properties: { device_id: 'device' } });
     expect(isRejection(outcome) && outcome.rejected.condition).toBe('hono:bad-request');
   });
 
   it('testRequestFailsForUnsupportedOperation: 400', async () => {
-    expect((await answer(link, { subject: 'unsupported-operation', properties: { device_id: 'device' } })).status).toBe(400);
+    expect((await answer(suite.link, { subject: 'unsupported-operation', properties: { device_id: 'device' } })).status).toBe(400);
   });
 });
 
@@ -148,12 +128,12 @@ describe('Registration assert, beyond the Hono suite', () => {
   it('404 for a tenant that does not exist (any more)', async () => {
     const deviceId = randomDeviceId();
     await register(deviceId);
-    expect((await api.delete(`/v1/tenants/${tenantId}`)).status).toBe(204);
+    expect((await suite.api.delete(`/v1/tenants/${suite.tenantId}`)).status).toBe(204);
     expect((await assertRegistration(deviceId)).status).toBe(404);
   });
 
   it('400 for a device_id that is not a string', async () => {
-    expect((await answer(link, { subject: 'assert', properties: { device_id: 42 } })).status).toBe(400);
+    expect((await answer(suite.link, { subject: 'assert', properties: { device_id: 42 } })).status).toBe(400);
   });
 
   describe('edge auto-provisioning through a gateway with the auto-provisioning-enabled authority', () => {
@@ -162,7 +142,7 @@ describe('Registration assert, beyond the Hono suite', () => {
       const response = await assertRegistration('edge-device-1', 'edge-gateway');
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ 'device-id': 'edge-device-1', via: ['edge-gateway'] });
-      const device = await api.get(`/v1/devices/${tenantId}/edge-device-1`);
+      const device = await suite.api.get(`/v1/devices/${suite.tenantId}/edge-device-1`);
       expect(device.status).toBe(200);
       expect(device.body).toEqual({ via: ['edge-gateway'], status: { created: expect.any(String), 'auto-provisioned': true } });
       // the second assertion finds it
@@ -176,7 +156,7 @@ describe('Registration assert, beyond the Hono suite', () => {
       expect((await assertRegistration('edge-device-2', 'plain-gateway')).status).toBe(404);
       expect((await assertRegistration('edge-device-2', 'disabled-gateway')).status).toBe(403);
       expect((await assertRegistration('bad id!', 'edge-gateway')).status).toBe(400);
-      const { rows } = await app.db.query('SELECT id FROM devices WHERE tenant_id = $1 ORDER BY id', [tenantId]);
+      const { rows } = await suite.app.db.query('SELECT id FROM devices WHERE tenant_id = $1 ORDER BY id', [suite.tenantId]);
       expect(rows.map((row) => row.id)).toEqual(['disabled-gateway', 'edge-gateway', 'plain-gateway']);
     });
   });
