@@ -13,9 +13,12 @@ export class AdapterConnection {
   constructor(readonly address: string) {}
 }
 
+/** A subscriber that gives no credit does not make the registry hold its notifications without end. */
+const MAX_WAITING = 10_000;
+
 /**
  * A link we send on. Messages wait here while the peer has given no credit (Hono's client gives 200
- * and replenishes), so a burst never overruns its window.
+ * and replenishes), so a burst never overruns its window; past MAX_WAITING the oldest are dropped.
  */
 export class ReplyLink {
   private readonly waiting: Message[] = [];
@@ -26,8 +29,12 @@ export class ReplyLink {
   ) {}
 
   send(message: Message): void {
-    if (this.waiting.length === 0 && this.sender.sendable()) this.sender.send(message);
-    else this.waiting.push(message);
+    if (this.waiting.length === 0 && this.sender.sendable()) {
+      this.sender.send(message);
+      return;
+    }
+    if (this.waiting.length >= MAX_WAITING) this.waiting.shift();
+    this.waiting.push(message);
   }
 
   /** The peer gave credit: send what waited. */
