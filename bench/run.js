@@ -10,6 +10,7 @@ const { startDatabase, createDatabase, startService, freePort, services, residen
 const auth = require('./auth');
 const credentials = require('./credentials');
 const search = require('./search');
+const amqp = require('./amqp');
 
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -183,6 +184,9 @@ async function main() {
     for (const cost of [10, 4]) {
       results.deviceAuth[cost] = await credentials.authentications(await createDatabase(server.url, `bench_device_auth_${cost}_${Date.now()}`), cost);
     }
+    phase = 'amqp';
+    log('amqp: registration assert and credentials get beside the HTTP device GET, 100,000 devices');
+    results.amqp = await amqp.main(server);
     phase = 'search';
     log(`search: ${process.env.BENCH_DEVICES ?? '1,000,000'} devices`);
     results.search = await search.main(server);
@@ -199,7 +203,7 @@ async function main() {
 }
 
 function report(r, m, elapsed) {
-  const { reads, auth: a, credentials: c, search: s, deviceAuth: d } = r;
+  const { reads, auth: a, credentials: c, search: s, deviceAuth: d, amqp: q } = r;
   const ratio = reads.service.rps / reads.baseline.rps;
   const urlRatio = a.ways['url-password'].rps / a.ways.token.rps;
   const cookieRatio = a.ways.cookie.rps / a.ways.token.rps;
@@ -221,6 +225,8 @@ function report(r, m, elapsed) {
     [`Search, ${million} devices: wildcard prefix \`acme-*\` on /ext/brand, ${prefix.total} matches (p50)`, `${ms(prefix.p50)} (p99 ${ms(prefix.p99)})`, '< 50 ms', verdict(prefix.p50 < 50)],
     [`Search, ${million} devices: wildcard suffix \`*-99\` on /ext/brand, ${suffix.total} matches (p50)`, `${ms(suffix.p50)} (p99 ${ms(suffix.p99)})`, '< 50 ms', verdict(suffix.p50 < 50)],
     [`Search, ${million} devices: first page sorted (p50)`, `${ms(sorted.p50)} (p99 ${ms(sorted.p99)})`, '< 50 ms', verdict(sorted.p50 < 50)],
+    ['AMQP registration assert: throughput / HTTP device GET, p99', `${rps(q.assert.rps)} / ${rps(q.http.rps)} = **${(q.assert.rps / q.http.rps).toFixed(2)}**, p99 ${ms(q.assert.p99)}`, '≥ 1, p99 < 20 ms', verdict(q.assert.rps >= q.http.rps && q.assert.p99 < 20)],
+    ['AMQP credentials get: throughput / HTTP device GET, p99', `${rps(q.get.rps)} / ${rps(q.http.rps)} = **${(q.get.rps / q.http.rps).toFixed(2)}**, p99 ${ms(q.get.p99)}`, '≥ 1, p99 < 20 ms', verdict(q.get.rps >= q.http.rps && q.get.p99 < 20)],
     ['Resident memory of the service, peak over all runs', `${peak.toFixed(0)} MB`, '< 300 MB', verdict(peak < 300)],
   ];
   return `# Benchmark results (SPEC section 6)
@@ -313,6 +319,20 @@ as fast as they can (bcrypt cost 10, hashed off the event loop).
 |---|---|---|---|---|
 | reads alone | ${rps(c.alone.rps)} | ${ms(c.alone.p50)} | ${ms(c.alone.p99)} | ${ms(c.alone.max)} |
 | reads during writes | ${rps(c.during.rps)} | ${ms(c.during.p50)} | ${ms(c.during.p99)} | ${ms(c.during.max)} |
+
+### Hono's adapter APIs over AMQP (bench/amqp.js, SPEC 7)
+${q.devices.toLocaleString('en-US')} devices behind one gateway, each with a hashed-password credential (SQL). The
+adapter's account is a user granted the tenant; AMQP logs in with its \`registry.adapter\` API token, HTTP with an
+\`auth\` one. ${q.inFlight} requests in flight, spread over ${q.connections} AMQP connections with one request link pair each
+(as Hono's clients open them), a different device each request; autocannon with ${q.inFlight} connections for the HTTP
+\`GET /v1/devices/{t}/{d}\` of the same service; ${SECONDS} s per run, ${process.env.BENCH_ROUNDS ?? 2} rounds alternating
+after a warm-up. Hono's client gives up on a request after 200 ms.
+
+| | req/s | p50 | p99 |
+|---|---|---|---|
+| HTTP device GET | ${rps(q.http.rps)} | ${ms(q.http.p50)} | ${ms(q.http.p99)} |
+| AMQP registration \`assert\` (device_id + gateway_id) | ${rps(q.assert.rps)} | ${ms(q.assert.p50)} | ${ms(q.assert.p99)} |
+| AMQP credentials \`get\` (hashed-password by auth-id) | ${rps(q.get.rps)} | ${ms(q.get.p50)} | ${ms(q.get.p99)} |
 
 ### Search over ${million} devices (bench/search.js)
 ${million} devices in one tenant (\`BENCH_DEVICES\`), written as Hono's file-based registry files and loaded with

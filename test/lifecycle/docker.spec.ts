@@ -22,6 +22,11 @@ describe('docker-compose.yml', () => {
     expect(config).toMatch(/postgres-data:\/var\/lib\/postgresql\/data/);
   });
 
+  (hasCompose ? it : it.skip)('publishes the AMQP port of the Hono adapter APIs', () => {
+    const config = execFileSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), 'config'], { encoding: 'utf8' });
+    expect(config).toMatch(/target: 5672|5672:5672/);
+  });
+
   (hasCompose ? it : it.skip)('the profile "replicas" adds a second registry on the same database and HAProxy in front of both', () => {
     const config = execFileSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), '--profile', 'replicas', 'config'], { encoding: 'utf8' });
     const services = execFileSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), '--profile', 'replicas', 'config', '--services'], { encoding: 'utf8' });
@@ -59,5 +64,6 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health/m);
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/apps\/registry\/src\/main.js"\]$/m);
+    expect(dockerfile).toMatch(/^EXPOSE .*\b5672\b/m);
   });
 });

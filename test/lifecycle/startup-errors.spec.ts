@@ -1,4 +1,5 @@
 /** A server that cannot run stops at once, with exit code 1 and one line that says why. */
+import { createServer } from 'node:net';
 import { cleanUp, ensureBuilt, freePort, spawnServer, tempDir } from './server-process';
 
 jest.setTimeout(60_000);
@@ -23,6 +24,9 @@ describe('configuration errors stop the start', () => {
     ['SECRET_KEY', 'short'],
     ['OCPI_ROLE', 'KING'],
     ['DATABASE_PREPARED_STATEMENTS', 'sometimes'],
+    ['AMQP_PORT', 'amqp'],
+    ['AMQPS_PORT', '99999'],
+    ['AMQP_TLS_KEY', '/only/the/key.pem'],
   ])('%s=%s → exit 1 with one line naming the variable', async (name, value) => {
     const { exit, stderr } = await startFails({ [name]: value });
     expect(exit).toEqual({ code: 1, signal: null });
@@ -35,6 +39,22 @@ describe('configuration errors stop the start', () => {
     expect(exit).toEqual({ code: 1, signal: null });
     expect(stderr.split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/SECRET_KEY is required with DATABASE_URL/);
+  });
+});
+
+describe('a taken AMQP port', () => {
+  it('stops the start with one line naming AMQP_PORT', async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+    try {
+      const { exit, stderr } = await startFails({ HOST: '127.0.0.1', AMQP_PORT: String(port) });
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(stderr.split('\n').filter((line) => !line.includes('PostgreSQL'))).toHaveLength(1);
+      expect(stderr).toMatch(new RegExp(`AMQP_PORT.*${port}|${port}.*AMQP_PORT`));
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
+    }
   });
 });
 

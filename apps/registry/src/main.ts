@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { AmqpListenError, AmqpServer } from '@app/adapter-api';
 import { startEmbeddedPostgres, waitForDatabase } from '@app/database';
 import type { INestApplication } from '@nestjs/common';
 import { ConfigError, loadConfig, withoutPassword } from './config/config';
@@ -60,8 +61,15 @@ async function main(): Promise<void> {
 
   const app = await createRegistryApp({ config, databaseUrl, secretKey: resolveSecretKey(config), onShutdown: stopEmbedded });
   closeOnSignals(app);
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host }).catch((error: Error) => {
+    if (error instanceof AmqpListenError) fail(error.message);
+    throw error;
+  });
   process.stderr.write(`device-registry: listening on http://${config.host}:${config.port} (${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}`})\n`);
+  const amqpPorts = app.get(AmqpServer).ports;
+  if (amqpPorts.length > 0) {
+    process.stderr.write(`device-registry: Hono adapter APIs over AMQP on ${amqpPorts.map((port, i) => `${i === 0 && config.amqp.port > 0 ? 'amqp' : 'amqps'}://${config.host}:${port}`).join(' and ')}\n`);
+  }
 }
 
 main().catch((error) => fail(error instanceof Error ? (error.stack ?? error.message) : String(error)));

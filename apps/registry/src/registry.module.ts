@@ -1,6 +1,7 @@
 import { DynamicModule, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { SECRET_KEY, SurfaceExceptionFilter } from '@app/common';
+import { AdapterApiModule } from '@app/adapter-api';
 import { AuthModule } from '@app/auth';
 import { CredentialsModule } from '@app/credentials';
 import { DatabaseModule } from '@app/database';
@@ -45,6 +46,7 @@ export class RegistryModule {
         DevicesModule,
         CredentialsModule,
         PeeringModule,
+        AdapterApiModule,
       ],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: runtime.config },

@@ -94,6 +94,20 @@ export class Authenticator {
     }
   }
 
+  /**
+   * A username and password (or API token) presented outside HTTP (SASL PLAIN on the AMQP surface):
+   * the same verification, cache and throttle. Throws the 429 error while throttled.
+   */
+  authenticatePassword(username: string, secret: string, address: string): Promise<Principal | undefined> {
+    return this.fromSecret(username, secret, address);
+  }
+
+  /** A user vouched for by a verified TLS client certificate (SASL EXTERNAL): the rights of a password login. */
+  async authenticateUser(username: string): Promise<Principal | undefined> {
+    const user = await this.users.findByName(username);
+    return user ? this.enabledPrincipal(user, '*', 'password', null) : undefined;
+  }
+
   /** Drops everything cached for a user (password change, disable, delete, new grants). */
   forgetUser(userId: string): void {
     this.cache.dropUser(userId);

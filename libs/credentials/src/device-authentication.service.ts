@@ -9,7 +9,7 @@ import { PasswordHashing } from './password-hashing';
 type Secret = Record<string, unknown>;
 
 /** Enabled unless it says `enabled: false`, and now inside its validity window (if it has one). */
-function usable(secret: Secret, now: number): boolean {
+export function usable(secret: Secret, now: number): boolean {
   if (secret.enabled === false) return false;
   const notBefore = typeof secret['not-before'] === 'string' ? Date.parse(secret['not-before']) : undefined;
   const notAfter = typeof secret['not-after'] === 'string' ? Date.parse(secret['not-after']) : undefined;

@@ -9,6 +9,7 @@ export interface StoredDevice {
   version: string;
   created: Date;
   updated: Date | null;
+  auto_provisioned: boolean;
 }
 
 export type WriteOutcome = { outcome: 'ok'; version: string } | { outcome: 'missing' | 'version-mismatch' };
@@ -34,7 +35,7 @@ export class DevicesRepository {
 
   async find(tenantId: string, deviceId: string): Promise<StoredDevice | undefined> {
     const result = await this.db.query<StoredDevice>(
-      { name: 'device-find', text: 'SELECT id, body::text AS body, version, created, updated FROM devices WHERE tenant_id = $1 AND id = $2' },
+      { name: 'device-find', text: 'SELECT id, body::text AS body, version, created, updated, auto_provisioned FROM devices WHERE tenant_id = $1 AND id = $2' },
       [tenantId, deviceId],
     );
     return result.rows[0];
@@ -44,7 +45,7 @@ export class DevicesRepository {
    * Creates a device and moves the tenant's device counter in one transaction. The counter update
    * checks the limit and locks the tenant row, so concurrent creates cannot exceed it.
    */
-  async create(tenantId: string, deviceId: string, body: object, globalLimit: number): Promise<CreateOutcome> {
+  async create(tenantId: string, deviceId: string, body: object, globalLimit: number, autoProvisioned = false): Promise<CreateOutcome> {
     const version = randomUUID();
     return this.db.transaction(async (tx) => {
       const counted = await tx.query(
@@ -60,9 +61,9 @@ export class DevicesRepository {
         return { outcome: tenant.rowCount === 0 ? 'tenant-missing' : 'limit-reached' } as CreateOutcome;
       }
       const inserted = await tx.query(
-        `INSERT INTO devices (tenant_id, id, body, version, created) VALUES ($1, $2, $3, $4, date_trunc('second', now()))
+        `INSERT INTO devices (tenant_id, id, body, version, created, auto_provisioned) VALUES ($1, $2, $3, $4, date_trunc('second', now()), $5)
          ON CONFLICT DO NOTHING`,
-        [tenantId, deviceId, body, version],
+        [tenantId, deviceId, body, version, autoProvisioned],
       );
       if (inserted.rowCount === 0) throw new DeviceExists();
       return { outcome: 'created', version } as CreateOutcome;
@@ -134,8 +135,8 @@ export class DevicesRepository {
     const offset = params.add(search.pageSize * search.pageOffset);
     const result = await this.db.query<{ total: string | null; page: StoredDevice[] | null }>(
       `SELECT ${total} AS total,
-              (SELECT json_agg(json_build_object('id', p.id, 'body', p.body::text, 'version', p.version, 'created', p.created, 'updated', p.updated))
-                 FROM (SELECT t.id, t.body, t.version, t.created, t.updated FROM devices t WHERE ${condition}
+              (SELECT json_agg(json_build_object('id', p.id, 'body', p.body::text, 'version', p.version, 'created', p.created, 'updated', p.updated, 'auto_provisioned', p.auto_provisioned))
+                 FROM (SELECT t.id, t.body, t.version, t.created, t.updated, t.auto_provisioned FROM devices t WHERE ${condition}
                        ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}) p) AS page`,
       params.values,
     );

@@ -15,9 +15,10 @@ export interface DeviceView {
 export function deviceJson(device: StoredDevice, withId = false): string {
   const status: Record<string, string> = { created: formatTimestamp(device.created) };
   if (device.updated) status.updated = formatTimestamp(device.updated);
+  const flags = device.auto_provisioned ? ',"auto-provisioned":true' : '';
   const head = withId ? `{"id":${JSON.stringify(device.id)},` : '{';
   const inner = device.body.slice(1, -1).trim();
-  return `${head}${inner}${inner === '' ? '' : ','}"status":${JSON.stringify(status)}}`;
+  return `${head}${inner}${inner === '' ? '' : ','}"status":${JSON.stringify(status).slice(0, -1)}${flags}}}`;
 }
 
 /** The stored form of a device body: what the client sent, less the read-only status. */
@@ -44,10 +45,16 @@ export class DevicesService {
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
-  async create(tenantId: string, deviceId: string | undefined, body: Record<string, unknown>): Promise<{ id: string; version: string }> {
+  /** `autoProvisioned`: made by auto-provisioning (the adapter APIs), which its status then says. */
+  async create(
+    tenantId: string,
+    deviceId: string | undefined,
+    body: Record<string, unknown>,
+    { autoProvisioned = false } = {},
+  ): Promise<{ id: string; version: string }> {
     const id = deviceId ?? randomUUID();
     const device = storableDevice(body);
-    const created = await this.devices.create(tenantId, id, device, this.config.maxDevicesPerTenant);
+    const created = await this.devices.create(tenantId, id, device, this.config.maxDevicesPerTenant, autoProvisioned);
     switch (created.outcome) {
       case 'created':
         await this.events.device('CREATE', tenantId, id, isEnabled(device));

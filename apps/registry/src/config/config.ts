@@ -96,7 +96,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Registr
   const amqpTlsKey = optional(env, 'AMQP_TLS_KEY');
   const amqpTlsCert = optional(env, 'AMQP_TLS_CERT');
   if ((amqpTlsKey === undefined) !== (amqpTlsCert === undefined)) {
-    throw new ConfigError(`${amqpTlsKey === undefined ? 'AMQP_TLS_KEY' : 'AMQP_TLS_CERT'} must be set together with the other`);
+    throw new ConfigError(`AMQP_TLS_KEY and AMQP_TLS_CERT must be set together (${amqpTlsKey === undefined ? 'AMQP_TLS_KEY' : 'AMQP_TLS_CERT'} is missing)`);
   }
   const publicUrl = url(env, 'PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:'])!.replace(/\/+$/, '');
   return {

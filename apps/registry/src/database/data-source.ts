@@ -10,6 +10,7 @@ import { Credentials1767225800000 } from './migrations/1767225800000-credentials
 import { Peering1767225900000 } from './migrations/1767225900000-peering';
 import { PeerFailedAttempts1767226000000 } from './migrations/1767226000000-peer-failed-attempts';
 import { OperatorsHardened1767226100000 } from './migrations/1767226100000-operators-hardened';
+import { AutoProvisionedDevices1767226200000 } from './migrations/1767226200000-auto-provisioned-devices';
 import { DeviceStringSearch1767226230000 } from './migrations/1767226230000-device-string-search';
 import { TenantAliases1767226240000 } from './migrations/1767226240000-tenant-aliases';
 import { AuthChangeNotifications1767226250000 } from './migrations/1767226250000-auth-change-notifications';
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   Peering1767225900000,
   PeerFailedAttempts1767226000000,
   OperatorsHardened1767226100000,
+  AutoProvisionedDevices1767226200000,
   DeviceStringSearch1767226230000,
   TenantAliases1767226240000,
   AuthChangeNotifications1767226250000,

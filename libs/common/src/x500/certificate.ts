@@ -6,6 +6,8 @@ import { distinguishedNameFromDer, DistinguishedNameError } from './distinguishe
 export interface CertificateSummary {
   /** RFC 2253, as Hono renders it. */
   subjectDn: string;
+  /** The issuer's DN, rendered the same way. */
+  issuerDn: string;
   /** Base64 of the DER SubjectPublicKeyInfo. */
   publicKey: string;
   /** Java's name for the key algorithm: RSA, EC, … */
@@ -60,14 +62,16 @@ export function summarizeCertificate(der: Buffer): CertificateSummary {
     if (!tbs || tbs.tag !== DER_TAG.SEQUENCE) throw new DerError('malformed tbsCertificate');
     const fields = readChildren(tbs);
     const first = fields[0]?.tag === 0xa0 ? 1 : 0;
+    const issuer = fields[first + 2];
     const validity = fields[first + 3];
     const subject = fields[first + 4];
-    if (!validity || !subject || validity.tag !== DER_TAG.SEQUENCE) throw new DerError('malformed tbsCertificate');
+    if (!issuer || !validity || !subject || validity.tag !== DER_TAG.SEQUENCE) throw new DerError('malformed tbsCertificate');
     const [notBefore, notAfter] = readChildren(validity).map(timeOf);
     if (!notBefore || !notAfter) throw new DerError('malformed validity');
     const keyType = certificate.publicKey.asymmetricKeyType ?? '';
     return {
       subjectDn: distinguishedNameFromDer(subject),
+      issuerDn: distinguishedNameFromDer(issuer),
       publicKey: certificate.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
       algorithm: JAVA_KEY_ALGORITHMS[keyType] ?? keyType.toUpperCase(),
       notBefore,

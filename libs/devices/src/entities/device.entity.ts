@@ -23,4 +23,8 @@ export class DeviceEntity {
 
   @Column({ type: 'timestamptz', nullable: true })
   updated: Date | null;
+
+  /** Created by auto-provisioning (status `auto-provisioned`). */
+  @Column({ name: 'auto_provisioned', type: 'boolean', default: false })
+  autoProvisioned: boolean;
 }

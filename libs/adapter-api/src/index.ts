@@ -1,0 +1,3 @@
+export * from './adapter-api.module';
+export * from './amqp-server';
+export * from './hono-messages';
