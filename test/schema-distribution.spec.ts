@@ -24,6 +24,8 @@ const CROSS_TENANT = [
   'user_tenants',
   'api_tokens',
   'sessions',
+  'auth_throttle', // failed-login counts of operators and devices: keyed hashes, node-local in spirit (unlogged)
+  'operator_known_addresses', // addresses that logged in as a user: per operator, not per tenant
   'peers', // OCPI peers are platforms, not tenants
   'peer_callback_tokens',
   'migrations', // TypeORM's record of applied migrations (stays on the coordinator)
