@@ -18,7 +18,7 @@ export async function createRegistryApp(runtime: RegistryRuntime): Promise<NestF
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendError(reply, errorResponseFor(error, request)),
     forceCloseConnections: 'idle',
   });
-  const logger = createLogger(runtime.config.logLevel, runtime.logStream);
+  const logger = createLogger(runtime.config.logLevel, runtime.logStream, runtime.config.logFormat);
   const app = await NestFactory.create<NestFastifyApplication>(RegistryModule.forRoot(runtime), adapter, {
     logger: new NestPinoLogger(logger),
     bodyParser: false,

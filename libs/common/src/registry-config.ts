@@ -14,6 +14,8 @@ export interface RegistryConfig {
   secretKey: string | undefined;
   ocpi: { partyId: string; countryCode: string; role: string; businessName: string; httpTimeoutMs: number };
   logLevel: string;
+  /** `pretty` (a terminal) or `json` (one JSON object a line) request logs. */
+  logFormat: 'pretty' | 'json';
   /** How long to keep trying to reach DATABASE_URL at start before giving up. */
   databaseWaitSeconds: number;
 }
