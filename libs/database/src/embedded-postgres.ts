@@ -78,7 +78,7 @@ async function postgresUser(): Promise<Ids> {
       await run('useradd', ['--system', '--gid', 'postgres', '--no-create-home', 'postgres']);
       return await ids();
     } catch (error) {
-      throw new Error(`PostgreSQL cannot run as root and no "postgres" user could be created: ${(error as Error).message}`);
+      throw new Error(`PostgreSQL cannot run as root and no "postgres" user could be created: ${(error as Error).message}`, { cause: error });
     }
   }
 }

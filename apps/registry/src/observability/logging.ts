@@ -21,7 +21,15 @@ export function requestId(request: IncomingMessage): string {
 }
 
 /** A request line of `logRequests` as one short line; any other entry by its message. */
-function prettyMessage(entry: Record<string, any>, messageKey: string): string {
+interface LogEntry {
+  req?: { id: string; method: string; url: string };
+  res?: { statusCode: number };
+  responseTime?: number;
+  context?: string;
+  [key: string]: unknown;
+}
+
+function prettyMessage(entry: LogEntry, messageKey: string): string {
   const { req, res, responseTime } = entry;
   if (req && res) return `${req.method} ${req.url} → ${res.statusCode} in ${responseTime} ms  (${req.id})`;
   return entry.context ? `[${entry.context}] ${entry[messageKey]}` : String(entry[messageKey]);
