@@ -79,8 +79,22 @@ export interface ServerProcess {
   waitForExit(ms: number): Promise<Exit>;
 }
 
-export function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** How to run the server: `node dist/…/main.js` in this checkout unless told otherwise (e.g. `npm start` in a clone). */
+export interface SpawnOptions {
+  command?: string;
+  args?: string[];
+  cwd?: string;
+  /** A process group of its own, as a shell gives a foreground job: `process.kill(-pid, 'SIGINT')` is Ctrl+C. */
+  detached?: boolean;
+}
+
+export function spawnServer(env: Record<string, string>, options: SpawnOptions = {}): ServerProcess {
+  const child = spawn(options.command ?? process.execPath, options.args ?? [MAIN], {
+    cwd: options.cwd ?? ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
   children.add(child);
   let stdout = '';
   let stderr = '';
