@@ -151,7 +151,7 @@ function childrenOf(pid: number): number[] {
 /** Files in the temporary directory holding `secret` (other processes on the machine may write there too). */
 const tmpFilesHolding = (secret: string) =>
   readdirSync(tmpdir(), { withFileTypes: true })
-    .filter((entry) => entry.isFile())
+    .filter((entry) => entry.isFile() && (statSync(join(tmpdir(), entry.name), { throwIfNoEntry: false })?.size ?? Infinity) < 65_536)
     .filter((entry) => {
       try {
         return readFileSync(join(tmpdir(), entry.name), 'utf8').includes(secret);
