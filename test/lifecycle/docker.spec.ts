@@ -2,19 +2,18 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { itIf } from '../setup/skip';
 
 const ROOT = join(__dirname, '..', '..');
 const hasCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
-if (!hasCompose) {
-  console.warn('docker-compose validation skipped: docker-compose is not installed (apt-get install docker-compose)');
-}
+const itWithCompose = itIf(hasCompose, 'docker-compose is not installed (apt-get install docker-compose)');
 
 describe('docker-compose.yml', () => {
-  (hasCompose ? it : it.skip)('validates with docker-compose config -q', () => {
+  itWithCompose('validates with docker-compose config -q', () => {
     expect(() => execFileSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), 'config', '-q'], { stdio: 'pipe' })).not.toThrow();
   });
 
-  (hasCompose ? it : it.skip)('runs PostgreSQL with a health check and a volume, and the service waits for it', () => {
+  itWithCompose('runs PostgreSQL with a health check and a volume, and the service waits for it', () => {
     const config = execFileSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), 'config'], { encoding: 'utf8' });
     expect(config).toMatch(/postgres:\n(.|\n)*healthcheck:/);
     expect(config).toMatch(/condition: service_healthy/);

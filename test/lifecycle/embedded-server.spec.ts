@@ -21,8 +21,9 @@ import {
   tempDir,
   waitUntilServing,
 } from './server-process';
+import { itIf } from '../setup/skip';
 
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 beforeAll(() => ensureBuilt(), 180_000);
 afterAll(() => cleanUp());
@@ -166,11 +167,10 @@ const tmpFilesHolding = (secret: string) =>
  * clone's node_modules nor its .data), started with `npm start` itself. Lean: the clone reuses this
  * checkout's node_modules (hard links) and dist/ instead of `npm ci` and a build.
  */
-const asRoot = userInfo().uid === 0;
-if (!asRoot) console.warn('skipped "npm start as root in a mode-700 clone": the tests do not run as root (uid 0)');
+const itAsRoot = itIf(userInfo().uid === 0, 'the tests do not run as root (uid 0), the case this is about');
 
 describe('npm start in a clean clone under a mode-700 directory', () => {
-  (asRoot ? it : it.skip)('as root: serves, creates admin with a generated password, stops on SIGTERM to npm and on Ctrl+C, exit 0, no orphan', async () => {
+  itAsRoot('as root: serves, creates admin with a generated password, stops on SIGTERM to npm and on Ctrl+C, exit 0, no orphan', async () => {
     const parent = tempDir('registry-private-');
     chmodSync(parent, 0o700);
     const clone = join(parent, 'clone');

@@ -263,7 +263,7 @@ export const basicAuthorization = (admin: ProcessAdmin): string =>
   `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`;
 
 /** The built server with its embedded PostgreSQL under `dataDir`, a bootstrap admin, serving when this resolves. */
-export async function startEmbeddedServer(dataDir: string, admin: ProcessAdmin, env: Record<string, string> = {}, ms = 30_000): Promise<ServerProcess> {
+export async function startEmbeddedServer(dataDir: string, admin: ProcessAdmin, env: Record<string, string> = {}, ms = 90_000): Promise<ServerProcess> {
   const server = spawnServer({
     PORT: String(await freePort()),
     HOST: '127.0.0.1',
