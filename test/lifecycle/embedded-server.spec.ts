@@ -90,7 +90,7 @@ describe('operations endpoints and logs of a running server', () => {
 
   beforeAll(async () => {
     server = await start(tempDir());
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     if (server?.child.exitCode === null) {

@@ -8,7 +8,7 @@ import { http, Http } from '../setup/http';
 import { startTestApp, TEST_SECRET_KEY, TestApp } from '../setup/test-app';
 import { cleanUp, ensureBuilt, ROOT, runCli, tempDir } from './server-process';
 
-jest.setTimeout(60_000);
+jest.setTimeout(240_000);
 
 const FIXTURES = join(ROOT, 'test/fixtures/hono');
 const PASSWORD = 'hono-secret'; // the password behind the fixtures' bcrypt and sha-512 hashes

@@ -138,7 +138,7 @@ export interface CliResult extends Exit {
 }
 
 /** Runs `node dist/…/cli.js args…` to completion (bounded by `ms`), with `input` on its standard input. */
-export async function runCli(args: string[], env: Record<string, string>, ms = 30_000, input?: string): Promise<CliResult> {
+export async function runCli(args: string[], env: Record<string, string>, ms = 120_000, input?: string): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: childEnv(env), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   if (input !== undefined) child.stdin!.end(input);
   children.add(child);
