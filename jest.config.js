@@ -8,6 +8,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   maxWorkers: 2,
+  // the summary names each skipped test and why it was skipped
+  reporters: ['default', '<rootDir>/test/setup/skip-reporter.js'],
   testTimeout: 30000,
   transformIgnorePatterns: [
     '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|load-esm|content-disposition|cookie)/)',

@@ -122,7 +122,7 @@ describe('tenants (Hono management API)', () => {
 
     it('does not materialise defaults: {} stays {}, an adapter stays as sent', async () => {
       const empty = await createTenant({});
-      expect((await api.get(`/v1/tenants/${empty.id}`)).text).toBe('{}');
+      expect((await api.get(`/v1/tenants/${empty.id}`)).text).toBe('{}\n');
       const adapter = await createTenant({ adapters: [{ type: 'hono-http' }] });
       expect((await api.get(`/v1/tenants/${adapter.id}`)).body).toEqual({ adapters: [{ type: 'hono-http' }] });
     });

@@ -3,11 +3,27 @@
  * real processes. Data survives a graceful restart, a kill -9 leaves an orphaned PostgreSQL that the
  * next start recovers from, and the public operations endpoints and logs do what the SPEC says.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { basicAuthorization, cleanUp, ensureBuilt, isAlive, postmasterPid, ServerProcess, startEmbeddedServer, tempDir } from './server-process';
+import {
+  basicAuthorization,
+  cleanUp,
+  ensureBuilt,
+  freePort,
+  isAlive,
+  postmasterPid,
+  ROOT,
+  ServerProcess,
+  spawnServer,
+  startEmbeddedServer,
+  tempDir,
+  waitUntilServing,
+} from './server-process';
+import { itIf } from '../setup/skip';
 
-jest.setTimeout(90_000);
+jest.setTimeout(180_000);
 
 beforeAll(() => ensureBuilt(), 180_000);
 afterAll(() => cleanUp());
@@ -74,7 +90,7 @@ describe('operations endpoints and logs of a running server', () => {
 
   beforeAll(async () => {
     server = await start(tempDir());
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     if (server?.child.exitCode === null) {
@@ -122,4 +138,91 @@ describe('operations endpoints and logs of a running server', () => {
     expect(health.length).toBeGreaterThan(0);
     for (const entry of health) expect(entry.req.id).toMatch(/^[0-9a-f-]{36}$/); // generated when the caller sends none
   });
+});
+
+/** The processes `npm start` runs (npm → node, `exec`ed by the start script), from /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Files in the temporary directory holding `secret` (other processes on the machine may write there too). */
+const tmpFilesHolding = (secret: string) =>
+  readdirSync(tmpdir(), { withFileTypes: true })
+    .filter((entry) => entry.isFile() && (statSync(join(tmpdir(), entry.name), { throwIfNoEntry: false })?.size ?? Infinity) < 65_536)
+    .filter((entry) => {
+      try {
+        return readFileSync(join(tmpdir(), entry.name), 'utf8').includes(secret);
+      } catch {
+        return false;
+      }
+    })
+    .map((entry) => entry.name);
+
+/**
+ * SPEC 2.1: a clean clone in a mode-700 directory (as root: the `postgres` user can reach neither the
+ * clone's node_modules nor its .data), started with `npm start` itself. Lean: the clone reuses this
+ * checkout's node_modules (hard links) and dist/ instead of `npm ci` and a build.
+ */
+const itAsRoot = itIf(userInfo().uid === 0, 'the tests do not run as root (uid 0), the case this is about');
+
+describe('npm start in a clean clone under a mode-700 directory', () => {
+  itAsRoot('as root: serves, creates admin with a generated password, stops on SIGTERM to npm and on Ctrl+C, exit 0, no orphan', async () => {
+    const parent = tempDir('registry-private-');
+    chmodSync(parent, 0o700);
+    const clone = join(parent, 'clone');
+    execFileSync('git', ['clone', '--quiet', ROOT, clone]);
+    execFileSync('cp', ['-al', join(ROOT, 'node_modules'), join(clone, 'node_modules')]);
+    cpSync(join(ROOT, 'dist'), join(clone, 'dist'), { recursive: true });
+    const now = new Date();
+    utimesSync(join(clone, 'dist/apps/registry/src/main.js'), now, now); // built after the checkout: no rebuild
+
+    const port = String(await freePort());
+    const npmStart = () => spawnServer({ PORT: port, HOST: '127.0.0.1', BCRYPT_MAX_COST: '4' }, { command: 'npm', args: ['start'], cwd: clone, detached: true });
+
+    const first = npmStart();
+    await waitUntilServing(first, 120_000);
+    const dataDir = join(clone, '.data');
+    const passwordFile = join(dataDir, 'admin-password');
+    expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
+    const password = readFileSync(passwordFile, 'utf8').trim();
+    const me = await fetch(`${first.baseUrl}/api/me`, { headers: { authorization: basicAuthorization({ username: 'admin', password }) } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ username: 'admin', admin: true });
+    for (const file of ['postgres.password', 'secret.key']) expect(statSync(join(dataDir, file)).mode & 0o077).toBe(0);
+    const clusterPassword = readFileSync(join(dataDir, 'postgres.password'), 'utf8').trim();
+    expect(tmpFilesHolding(clusterPassword)).toEqual([]); // no password file outside DATA_DIR
+
+    // the console: a few plain lines, no Nest route mapping
+    const startLines = first.stderr();
+    expect(startLines).toContain(`listening on http://127.0.0.1:${port}`);
+    expect(startLines).toContain(`data: embedded PostgreSQL in ${dataDir}`);
+    expect(startLines).toContain('curl -u admin:$(cat .data/admin-password)');
+    expect(startLines).toContain(`Swagger UI: http://127.0.0.1:${port}/api/docs`);
+    expect(first.stdout()).not.toMatch(/Mapped \{|RoutesResolver|successfully started/);
+
+    // kill -TERM <npm pid>: npm forwards it to node (the start script execs it), which stops PostgreSQL
+    const [node] = childrenOf(first.child.pid!);
+    const postgres = postmasterPid(dataDir)!;
+    expect(isAlive(node)).toBe(true);
+    first.child.kill('SIGTERM');
+    expect(await first.waitForExit(30_000)).toEqual({ code: 0, signal: null });
+    expect(isAlive(node)).toBe(false);
+    expect(isAlive(postgres)).toBe(false);
+
+    // Ctrl+C: SIGINT to the whole foreground process group (npm and node); the admin is kept
+    const second = npmStart();
+    await waitUntilServing(second, 60_000);
+    expect(second.stderr()).toContain('log in as admin with the password in .data/admin-password');
+    const secondNode = childrenOf(second.child.pid!)[0];
+    const secondPostgres = postmasterPid(dataDir)!;
+    process.kill(-second.child.pid!, 'SIGINT');
+    expect(await second.waitForExit(30_000)).toEqual({ code: 0, signal: null });
+    expect(isAlive(secondNode)).toBe(false);
+    expect(isAlive(secondPostgres)).toBe(false);
+    expect(tmpFilesHolding(clusterPassword)).toEqual([]);
+  }, 240_000);
 });

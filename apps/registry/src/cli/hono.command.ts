@@ -6,7 +6,7 @@ import { resolveSecretKey } from '../config/secret-key';
 import { CliCommand, CliError, usageError } from './command';
 import { withMigratedDatabase } from './database';
 import { exportHono } from './hono/export';
-import { Counts, HonoImport, ImportReport } from './hono/import';
+import { Counts, HonoImport, ImportReport, readHonoFiles } from './hono/import';
 import { parseOptions } from './operators';
 import { Progress } from './progress';
 
@@ -18,11 +18,14 @@ function source(args: string[], command: CliCommand): string {
   return resolve(args[1]);
 }
 
+/** Wide enough for the longest heading ("would update") and a gap before it. */
+const COLUMN = 14;
+
 function summary(report: ImportReport, dryRun: boolean): string[] {
   const row = (name: string, counts: Counts) =>
-    `${name.padEnd(12)}${[counts.imported, counts.updated, counts.skipped, counts.failed].map((n) => String(n).padStart(10)).join('')}`;
+    `${name.padEnd(12)}${[counts.imported, counts.updated, counts.skipped, counts.failed].map((n) => String(n).padStart(COLUMN)).join('')}`;
   return [
-    `${''.padEnd(12)}${[dryRun ? 'would add' : 'imported', dryRun ? 'would upd' : 'updated', 'skipped', 'failed'].map((h) => h.padStart(10)).join('')}`,
+    `${''.padEnd(12)}${[dryRun ? 'would add' : 'imported', dryRun ? 'would update' : 'updated', 'skipped', 'failed'].map((h) => h.padStart(COLUMN)).join('')}`,
     row('tenants', report.tenants),
     row('devices', report.devices),
     row('credentials', report.credentials),
@@ -33,12 +36,13 @@ function summary(report: ImportReport, dryRun: boolean): string[] {
 export const importCommand: CliCommand = {
   name: 'import',
   usage: 'import hono <dir> [--dry-run] [--update] [--batch-size <n>]',
-  summary: "load tenants.json, device-identities.json and credentials.json of Hono's file-based registry",
+  summary: "load tenants.json, device-identities.json and credentials.json of Hono's file-based registry (or its example-*.json)",
   needsSecretKey: true,
   async run(args, { config, print }) {
     const { options, positional } = parseOptions(args, ['batch-size'], ['dry-run', 'update']);
     const dir = source(positional, importCommand);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${dir} is not a directory`);
+    const files = readHonoFiles(dir); // before any database or key is touched
     const batchSize = Number(options['batch-size']?.[0] ?? 1000);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) throw usageError('--batch-size takes a number from 1 to 10000');
     const dryRun = options['dry-run'] !== undefined;
@@ -56,7 +60,7 @@ export const importCommand: CliCommand = {
     };
     const started = Date.now();
     const report = await withMigratedDatabase(config, (db) =>
-      new HonoImport(db, { dir, dryRun, update: options.update !== undefined, batchSize }, toolsFor, {
+      new HonoImport(db, { files, dryRun, update: options.update !== undefined, batchSize }, toolsFor, {
         problem: (line) => problem(`error: ${line}`),
         warning: (line) => problem(`warning: ${line}`),
         progress: (label, total) => new Progress(`${dryRun ? 'checking' : 'importing'} ${label}`, total),

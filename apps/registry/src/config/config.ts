@@ -77,7 +77,8 @@ export function withoutPassword(raw: string): string {
   return raw.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
 
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): RegistryConfig {
+/** `tty`: whether stdout is a terminal (the default LOG_FORMAT is pretty there, JSON elsewhere). */
+export function loadConfig(env: Env = process.env, cwd = process.cwd(), tty = process.stdout.isTTY === true): RegistryConfig {
   const port = integer(env, 'PORT', 8080, 0, 65535);
   const databaseUrl = url(env, 'DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
   const dataDirRaw = text(env, 'DATA_DIR', './.data');
@@ -122,6 +123,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Registr
       allowPrivateNetworks: boolean(env, 'OCPI_ALLOW_PRIVATE_NETWORKS', false),
     },
     logLevel: text(env, 'LOG_LEVEL', 'info', new RegExp(`^(${LOG_LEVELS.join('|')})$`), `must be one of ${LOG_LEVELS.join(', ')}`),
+    logFormat: text(env, 'LOG_FORMAT', tty ? 'pretty' : 'json', /^(pretty|json)$/, 'must be pretty or json') as 'pretty' | 'json',
     databaseWaitSeconds: integer(env, 'DATABASE_WAIT_SECONDS', 30, 0, 3600),
     databasePreparedStatements: boolean(env, 'DATABASE_PREPARED_STATEMENTS', true),
     amqp: {

@@ -77,3 +77,31 @@ describe('redactUrl', () => {
     expect(redactUrl('HTTP://x:8080/api/token/0123abcd?password=p')).toBe('/api/token/***?password');
   });
 });
+
+describe('the console', () => {
+  it("puts Nest's start-up chatter (routes mapped, modules loaded) at debug", () => {
+    const { lines, logger } = capture('info');
+    const nest = new NestPinoLogger(logger);
+    nest.log('Mapped {/v1/tenants, GET} route', 'RouterExplorer');
+    nest.log('TenantsController {/v1/tenants}:', 'RoutesResolver');
+    nest.log('AuthModule dependencies initialized', 'InstanceLoader');
+    nest.log('Nest application successfully started', 'NestApplication');
+    nest.log('created admin user admin', 'Users');
+    expect(lines.map((line) => line.msg)).toEqual(['created admin user admin']);
+  });
+
+  it('LOG_FORMAT=pretty writes one readable line per request', () => {
+    const written: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        written.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger('info', stream, 'pretty');
+    logger.info({ req: { id: 'r-1', method: 'GET', url: '/health' }, res: { statusCode: 200 }, responseTime: 3 }, 'request completed');
+    const text = written.join('');
+    expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.?\d*\] INFO: GET \/health → 200 in 3 ms {2}\(r-1\)\n$/);
+    expect(() => JSON.parse(text)).toThrow();
+  });
+});

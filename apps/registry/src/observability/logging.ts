@@ -4,6 +4,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { requestPath, requestQuery } from '@app/common';
 import pino, { type Level, type Logger } from 'pino';
+import pinoPretty, { type PrettyOptions } from 'pino-pretty';
 
 const TOKEN_PATH = /^(\/api\/token\/)[^/]+/i;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -35,13 +36,43 @@ export function requestId(request: IncomingMessage): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-/** The service's one pino logger: JSON lines on stdout (or `stream`, which tests read), nothing secret. */
-export function createLogger(level: string, stream?: NodeJS.WritableStream): Logger {
+/** A request line of `logRequests` as one short line; any other entry by its message. */
+interface LogEntry {
+  req?: { id: string; method: string; url: string };
+  res?: { statusCode: number };
+  responseTime?: number;
+  context?: string;
+  [key: string]: unknown;
+}
+
+function prettyMessage(entry: LogEntry, messageKey: string): string {
+  const { req, res, responseTime } = entry;
+  if (req && res) return `${req.method} ${req.url} → ${res.statusCode} in ${responseTime} ms  (${req.id})`;
+  return entry.context ? `[${entry.context}] ${entry[messageKey]}` : String(entry[messageKey]);
+}
+
+/**
+ * The service's one pino logger, nothing secret in it: JSON lines on stdout (or `stream`, which tests
+ * read), or with `format` pretty, one readable line an entry (colours on a terminal).
+ */
+export function createLogger(level: string, stream?: NodeJS.WritableStream, format: 'pretty' | 'json' = 'json'): Logger {
   const options = {
     level,
     serializers: { err: pino.stdSerializers.err },
     redact: { paths: ['*.password', '*.token', '*.authorization', '*.cookie', '*.headers'], censor: '***' },
   };
+  if (format === 'pretty') {
+    const output = stream ?? process.stdout;
+    const pretty = pinoPretty({
+      destination: output,
+      sync: true,
+      colorize: stream === undefined && process.stdout.isTTY === true,
+      translateTime: 'SYS:HH:MM:ss',
+      ignore: 'pid,hostname,req,res,responseTime,context',
+      messageFormat: prettyMessage as PrettyOptions['messageFormat'],
+    });
+    return pino(options, pretty);
+  }
   return stream ? pino(options, stream) : pino(options);
 }
 
@@ -67,6 +98,9 @@ export function logRequests(fastify: FastifyInstance, logger: Logger): void {
   });
 }
 
+/** Nest's own start-up chatter (modules loaded, every route mapped, "successfully started"): debug, not info. */
+const NEST_START_UP = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
 /**
  * Nest's logger interface on pino. Nest passes the logger's context as the last argument; a first
  * argument that is an object becomes the line's fields (`logger.warn({ reqId }, 'text')`).
@@ -81,7 +115,7 @@ export class NestPinoLogger implements LoggerService {
     this.write('debug', message, rest);
   }
   log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
+    this.write(NEST_START_UP.has(rest.at(-1) as string) ? 'debug' : 'info', message, rest);
   }
   warn(message: unknown, ...rest: unknown[]): void {
     this.write('warn', message, rest);

@@ -63,6 +63,10 @@ export class UsersRepository {
     return (await this.db.query<StoredUser>(`SELECT ${USER_COLUMNS} FROM users u ORDER BY u.username_folded`)).rows;
   }
 
+  async count(): Promise<number> {
+    return (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users')).rows[0].n;
+  }
+
   /** Creates the user; `ifMissing` makes it idempotent (the ADMIN_USERNAME bootstrap). */
   async create(user: { username: string; passwordHash: string; admin: boolean; enabled: boolean; tenants: Grant[] }, ifMissing = false): Promise<StoredUser | undefined> {
     const id = randomUUID();

@@ -63,6 +63,21 @@ export class UsersService implements OnApplicationBootstrap {
     if (created) this.logger.log(`created admin user ${adminUsername}`);
   }
 
+  /**
+   * The first start with no operator at all (and no ADMIN_USERNAME): creates the admin `username` with
+   * the password `password()` gives. False, and nothing created, when any operator exists.
+   */
+  async createFirstAdmin(username: string, password: () => Promise<string>): Promise<boolean> {
+    if ((await this.users.count()) > 0) return false;
+    const created = await this.users.create({ username, passwordHash: await hashPassword(await password()), admin: true, enabled: true, tenants: [] }, true);
+    if (created) this.logger.log(`created admin user ${username}`);
+    return created !== undefined;
+  }
+
+  async hasOperators(): Promise<boolean> {
+    return (await this.users.count()) > 0;
+  }
+
   async list(): Promise<UserView[]> {
     return (await this.users.list()).map(mapUser);
   }

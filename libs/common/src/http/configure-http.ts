@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertJsonBody, registerBodyParsers } from './json-body';
 import { surfaceOf } from '../errors/surface';
 import { registerCors } from './cors';
+import { registerJsonNewline } from './json-newline';
 import { registerOcpiHeaders } from './ocpi-headers';
 import { requestPath } from './request-path';
 import { registerSecurityHeaders } from './security-headers';
@@ -19,7 +20,7 @@ function jsonOnlyStatus(request: FastifyRequest): 400 | 415 | undefined {
 
 /**
  * Everything the three surfaces share below Nest: body parsing, CORS, security headers, OCPI's request and
- * correlation ids.
+ * correlation ids, JSON answers that end with a newline.
  * Errors fastify raises itself (bad JSON, body too large) reach the global exception filter through Nest's
  * own fastify error handler.
  */
@@ -33,6 +34,7 @@ export function configureHttp(fastify: FastifyInstance): void {
   fastify.addHook('preParsing', async (request) => {
     if (request.headers['content-type'] !== undefined) assertJsonBody(request, jsonOnlyStatus(request), 'content-type');
   });
+  registerJsonNewline(fastify);
   fastify.addHook('preValidation', async (request) => {
     if (request.body !== undefined) assertJsonBody(request, jsonOnlyStatus(request), 'body');
   });

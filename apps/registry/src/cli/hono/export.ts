@@ -2,7 +2,7 @@ import { formatTimestamp, SecretCipher } from '@app/common';
 import { pskAssociatedData } from '@app/credentials';
 import { Queryable } from '@app/database';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, renameSync } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../command';
 import { CREDENTIALS_FILE, DEVICES_FILE, TENANTS_FILE } from './format';
@@ -36,7 +36,9 @@ class ArrayFile {
     private readonly grouping?: { key: string; list: string },
   ) {
     this.temporary = `${path}.tmp`;
-    this.stream = createWriteStream(this.temporary, { encoding: 'utf8' });
+    rmSync(this.temporary, { force: true }); // a left-over would keep its own mode
+    // password hashes and clear PSK keys: readable by the owner only
+    this.stream = createWriteStream(this.temporary, { encoding: 'utf8', mode: 0o600 });
     this.stream.write('[');
   }
 
@@ -86,7 +88,7 @@ async function* pages<R extends Json>(db: Queryable, select: (after: unknown[] |
  * password secrets get their hash, salt and hash function back.
  */
 export async function exportHono(db: Queryable, dir: string, pskCipher: SecretCipher): Promise<ExportReport> {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const report: ExportReport = { tenants: 0, devices: 0, credentials: 0 };
 
   const tenants = new ArrayFile(join(dir, TENANTS_FILE));

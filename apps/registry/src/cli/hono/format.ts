@@ -13,6 +13,13 @@ export const TENANTS_FILE = 'tenants.json';
 export const DEVICES_FILE = 'device-identities.json';
 export const CREDENTIALS_FILE = 'credentials.json';
 
+/** The names each file goes by: the registry's own, and those of the examples Hono ships (`example-tenants.json`, …). */
+export const HONO_FILE_NAMES = {
+  tenants: [TENANTS_FILE, `example-${TENANTS_FILE}`],
+  devices: [DEVICES_FILE, `example-${DEVICES_FILE}`],
+  credentials: [CREDENTIALS_FILE, `example-${CREDENTIALS_FILE}`],
+} as const;
+
 type Json = Record<string, unknown>;
 
 /** A record of a file that cannot be imported: where it is, and why. */

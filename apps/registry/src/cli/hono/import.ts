@@ -10,6 +10,7 @@ import {
   CREDENTIALS_FILE,
   DeviceRecord,
   DEVICES_FILE,
+  HONO_FILE_NAMES,
   isObject,
   readCredential,
   readDevice,
@@ -18,8 +19,21 @@ import {
   TENANTS_FILE,
 } from './format';
 
+/** One of the three files, read and parsed: its name (as found) and its entries. */
+export interface HonoFile {
+  name: string;
+  entries: unknown[];
+}
+
+export interface HonoFiles {
+  tenants?: HonoFile;
+  devices?: HonoFile;
+  credentials?: HonoFile;
+}
+
 export interface ImportOptions {
-  dir: string;
+  /** Read and checked before anything else happens (no database started, no key generated for a wrong directory). */
+  files: HonoFiles;
   dryRun: boolean;
   /** Replace what exists (tenants, devices, a device's credential set) instead of skipping it. */
   update: boolean;
@@ -64,17 +78,33 @@ function isDataError(error: unknown): boolean {
 }
 
 /** A file of the export as a JSON array; undefined when the file is not there. Unreadable files end the import. */
-function readArray(dir: string, file: string): unknown[] | undefined {
-  const path = join(dir, file);
-  if (!existsSync(path)) return undefined;
+function readArray(dir: string, names: readonly string[]): HonoFile | undefined {
+  const present = names.filter((name) => existsSync(join(dir, name)));
+  if (present.length > 1) throw new CliError(`${dir}: both ${present.join(' and ')} found; keep one`);
+  const [name] = present;
+  if (name === undefined) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(readFileSync(join(dir, name), 'utf8'));
   } catch (error) {
-    throw new CliError(`${file}: not readable as JSON: ${message(error)}`);
+    throw new CliError(`${name}: not readable as JSON: ${message(error)}`);
   }
-  if (!Array.isArray(parsed)) throw new CliError(`${file}: must be a JSON array`);
-  return parsed;
+  if (!Array.isArray(parsed)) throw new CliError(`${name}: must be a JSON array`);
+  return { name, entries: parsed };
+}
+
+/** Hono's files in `dir` (either naming), parsed; at least one of them must be there. */
+export function readHonoFiles(dir: string): HonoFiles {
+  const files: HonoFiles = {
+    tenants: readArray(dir, HONO_FILE_NAMES.tenants),
+    devices: readArray(dir, HONO_FILE_NAMES.devices),
+    credentials: readArray(dir, HONO_FILE_NAMES.credentials),
+  };
+  if (Object.values(files).every((file) => file === undefined)) {
+    const names = Object.values(HONO_FILE_NAMES).map((pair) => pair.join(' or '));
+    throw new CliError(`${dir}: none of ${names.join(', ')} found`);
+  }
+  return files;
 }
 
 function label(where: string, tenantId?: unknown, deviceId?: unknown): string {
@@ -101,7 +131,7 @@ interface CredentialSet {
   items: PendingCredential[];
 }
 
-/** Imports the three files of Hono's file-based registry from `options.dir`. */
+/** Imports the three files of Hono's file-based registry (`options.files`). */
 export class HonoImport {
   readonly report: ImportReport = { tenants: zero(), devices: zero(), credentials: zero(), warnings: 0 };
   /** Tenants devices may go to: on record, or (dry run) about to be. */
@@ -121,14 +151,10 @@ export class HonoImport {
   }
 
   async run(): Promise<ImportReport> {
-    const files = [TENANTS_FILE, DEVICES_FILE, CREDENTIALS_FILE].map((file) => readArray(this.options.dir, file));
-    if (files.every((file) => file === undefined)) {
-      throw new CliError(`${this.options.dir}: none of ${TENANTS_FILE}, ${DEVICES_FILE}, ${CREDENTIALS_FILE} found`);
-    }
-    const [tenants, devices, credentials] = files;
-    await this.importTenants(tenants ?? []);
-    await this.importDevices(devices ?? []);
-    await this.importCredentials(credentials ?? []);
+    const { tenants, devices, credentials } = this.options.files;
+    await this.importTenants(tenants?.entries ?? [], tenants?.name ?? TENANTS_FILE);
+    await this.importDevices(devices?.entries ?? [], devices?.name ?? DEVICES_FILE);
+    await this.importCredentials(credentials?.entries ?? [], credentials?.name ?? CREDENTIALS_FILE);
     await this.refreshStatistics();
     return this.report;
   }
@@ -158,13 +184,13 @@ export class HonoImport {
 
   // --- tenants: few, one transaction each through the tenants repository (trust anchors, alias) ---
 
-  private async importTenants(entries: unknown[]): Promise<void> {
+  private async importTenants(entries: unknown[], file: string): Promise<void> {
     const counts = this.report.tenants;
     const repository = new TenantsRepository(this.db);
     const progress = this.out.progress('tenants', entries.length);
     const seen = new Set<string>();
     for (const [index, entry] of entries.entries()) {
-      const where = label(`${TENANTS_FILE}[${index}]`, isObject(entry) ? entry['tenant-id'] : undefined);
+      const where = label(`${file}[${index}]`, isObject(entry) ? entry['tenant-id'] : undefined);
       try {
         const warnings: string[] = [];
         const { id, tenant } = readTenant(entry, warnings);
@@ -213,7 +239,7 @@ export class HonoImport {
 
   // --- devices: multi-row statements, one transaction per batch, the tenants' device counters with them ---
 
-  private async importDevices(groups: unknown[]): Promise<void> {
+  private async importDevices(groups: unknown[], file: string): Promise<void> {
     const counts = this.report.devices;
     const total = groups.reduce<number>((sum, group) => sum + (isObject(group) && Array.isArray(group.devices) ? group.devices.length : 0), 0);
     const progress = this.out.progress('devices', total);
@@ -221,7 +247,7 @@ export class HonoImport {
     const seen = new Set<string>();
     let batch: PendingDevice[] = [];
     for (const [groupIndex, group] of groups.entries()) {
-      const groupWhere = `${DEVICES_FILE}[${groupIndex}]`;
+      const groupWhere = `${file}[${groupIndex}]`;
       if (!isObject(group) || typeof group.tenant !== 'string' || !Array.isArray(group.devices)) {
         const size = isObject(group) && Array.isArray(group.devices) ? group.devices.length : 1;
         this.fail(counts, label(groupWhere, isObject(group) ? group.tenant : undefined), 'must be {"tenant": "…", "devices": […]}', size);
@@ -347,7 +373,7 @@ export class HonoImport {
 
   // --- credentials: a device's set is every credential of the file naming it, written as PUT would ---
 
-  private async importCredentials(groups: unknown[]): Promise<void> {
+  private async importCredentials(groups: unknown[], file: string): Promise<void> {
     const counts = this.report.credentials;
     const total = groups.reduce<number>((sum, group) => sum + (isObject(group) && Array.isArray(group.credentials) ? group.credentials.length : 0), 0);
     const progress = this.out.progress('credentials', total);
@@ -355,7 +381,7 @@ export class HonoImport {
     /** (tenant, type, auth-id) → the device holding it in the file: one auth-id per tenant and type. */
     const authIds = new Map<string, string>();
     for (const [groupIndex, group] of groups.entries()) {
-      const groupWhere = `${CREDENTIALS_FILE}[${groupIndex}]`;
+      const groupWhere = `${file}[${groupIndex}]`;
       if (!isObject(group) || typeof group.tenant !== 'string' || !Array.isArray(group.credentials)) {
         const size = isObject(group) && Array.isArray(group.credentials) ? group.credentials.length : 1;
         this.fail(counts, label(groupWhere, isObject(group) ? group.tenant : undefined), 'must be {"tenant": "…", "credentials": […]}', size);
