@@ -36,7 +36,9 @@ async function principal(header) {
   return found;
 }
 
-function send(res, status, body, headers = {}) {
+// JSON answers end with a newline, as the service's do (SPEC 2.1)
+function send(res, status, json, headers = {}) {
+  const body = `${json}\n`;
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }

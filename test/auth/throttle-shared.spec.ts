@@ -39,6 +39,16 @@ describe('the login throttle, shared through PostgreSQL', () => {
     }
   });
 
+  it('a client\'s 32 parallel first requests with the right password are one attempt: all 200, no 429', async () => {
+    const user = await createUser(one);
+    const api = http(one.baseUrl);
+    const answers = await Promise.all(Array.from({ length: 32 }, () => api.get('/api/me', { headers: from('10.0.1.9', basic(user.username, user.password)) })));
+    expect(answers.map((res) => res.status)).toEqual(Array(32).fill(200));
+    // and the same wrong password sent in parallel is one guess too: it costs the user one attempt, not 32
+    const wrong = await Promise.all(Array.from({ length: 32 }, () => api.get('/api/me', { headers: from('10.0.1.10', basic(user.username, 'the-same-guess')) })));
+    expect(wrong.map((res) => res.status)).toEqual(Array(32).fill(401));
+  });
+
   it('guesses spread over two instances are counted as one', async () => {
     const user = await createUser(one);
     const statuses: number[] = [];

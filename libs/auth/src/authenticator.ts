@@ -66,6 +66,7 @@ function grantsOf(user: StoredUser): Map<string, TenantAccess> {
 @Injectable()
 export class Authenticator {
   private readonly tokenTouched = new Map<string, number>();
+  private readonly verifying = new Map<string, Promise<Principal | undefined>>();
 
   constructor(
     readonly cache: CredentialCache,
@@ -179,6 +180,16 @@ export class Authenticator {
     const key = keyedHash(this.secretKey, `${folded}\u0000${address}\u0000${secret}`);
     const cached = this.cache.get(key);
     if (cached && this.throttle.allowsCached(folded, address)) return this.used(cached);
+    // the same credential from the same address while it is being checked (a client's parallel first
+    // requests): one attempt, one verification, one answer for all of them
+    const pending = this.verifying.get(key);
+    if (pending) return pending;
+    const verification = this.verifySecret(username, secret, address, folded, key).finally(() => this.verifying.delete(key));
+    this.verifying.set(key, verification);
+    return verification;
+  }
+
+  private async verifySecret(username: string, secret: string, address: string, folded: string, key: string): Promise<Principal | undefined> {
     const stamp = this.cache.stamp();
     if (looksLikeApiToken(secret)) {
       const owner = await this.tokens.findOwner(sha256(secret));
