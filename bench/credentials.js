@@ -10,6 +10,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
 const TENANT = 'bench-credentials';
 const DEVICE_PASSWORD = 'device-password-1';
+// Authentications spread over this many devices, as an adapter serves many: attempts for one device are
+// counted before they are verified (SPEC 3.4), so one device hammered in parallel would be throttled.
+const AUTH_DEVICES = 64;
 
 const basic = (username, password) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
@@ -36,9 +39,16 @@ async function prepare(baseUrl) {
     { type: 'hashed-password', 'auth-id': 'sensor-sha256', secrets: [{ 'hash-function': 'sha-256', 'pwd-hash': sha, salt: salt.toString('base64') }] },
     { type: 'x509-cert', 'auth-id': 'CN=sensor,O=bench', secrets: [{}] },
   ]);
-  // the protocol adapter: an operator with read access to the tenant and an API token
+  for (let i = 0; i < AUTH_DEVICES; i++) {
+    await call('POST', `/v1/devices/${TENANT}/auth-${i}`, {});
+    await call('PUT', `/v1/credentials/${TENANT}/auth-${i}`, [
+      { type: 'hashed-password', 'auth-id': `sensor-bcrypt-${i}`, secrets: [{ 'pwd-plain': DEVICE_PASSWORD }] },
+      { type: 'x509-cert', 'auth-id': `CN=sensor-${i},O=bench`, secrets: [{}] },
+    ]);
+  }
+  // the protocol adapter: an operator with read access to the tenant and an API token that may write (the PUT load) and check devices (registry.adapter, SPEC 3.4)
   await call('POST', '/api/users', { username: 'adapter', password: 'adapter-password', tenants: [{ tenant: TENANT, access: 'write' }] });
-  const token = (await (await call('POST', '/api/token', { permit: 'auth,registry.write' }, { authorization: basic('adapter', 'adapter-password'), 'content-type': 'application/json' })).json()).token;
+  const token = (await (await call('POST', '/api/token', { permit: 'auth,registry.write,registry.adapter' }, { authorization: basic('adapter', 'adapter-password'), 'content-type': 'application/json' })).json()).token;
   return { authorization: `Bearer ${token}` };
 }
 
@@ -57,12 +67,14 @@ async function authentications(databaseUrl, cost) {
   try {
     const auth = await prepare(service.baseUrl);
     const url = `${service.baseUrl}/v1/authenticate/${TENANT}`;
-    const body = JSON.stringify({ type: 'hashed-password', 'auth-id': 'sensor-bcrypt', password: DEVICE_PASSWORD });
     const headers = { ...auth, 'content-type': 'application/json' };
-    await load({ url, method: 'POST', headers, body, connections: AUTH_CONNECTIONS, duration: 2 }); // warm-up
-    const bcrypt = await load({ url, method: 'POST', headers, body, connections: AUTH_CONNECTIONS });
+    let n = 0;
+    const rotating = (bodyOf) => [{ method: 'POST', headers, setupRequest: (request) => ({ ...request, body: JSON.stringify(bodyOf(n++ % AUTH_DEVICES)) }) }];
+    const passwords = rotating((i) => ({ type: 'hashed-password', 'auth-id': `sensor-bcrypt-${i}`, password: DEVICE_PASSWORD }));
+    await load({ url, requests: passwords, connections: AUTH_CONNECTIONS, duration: 2 }); // warm-up
+    const bcrypt = await load({ url, requests: passwords, connections: AUTH_CONNECTIONS });
     check(`bcrypt cost ${cost}`, bcrypt);
-    const x509 = await load({ url, method: 'POST', headers, body: JSON.stringify({ type: 'x509-cert', 'auth-id': 'CN=sensor, O=bench' }) });
+    const x509 = await load({ url, requests: rotating((i) => ({ type: 'x509-cert', 'auth-id': `CN=sensor-${i}, O=bench` })) });
     check('x509', x509);
     return { bcrypt: summary(bcrypt), x509: summary(x509) };
   } finally {
