@@ -13,6 +13,9 @@ const BY_ADDRESS: ThrottlePolicy = { free: 20, maxBlockSeconds: 60 };
 const BY_DEVICE: ThrottlePolicy = { free: 5, maxBlockSeconds: 30 };
 
 const PURGE_EVERY_MS = 60_000;
+
+/** The (username, address) pair a blocked hint is kept under. */
+const pairOf = (usernameFolded: string, address: string) => `${usernameFolded}\u0000${address}`;
 const MAX_BLOCKED_HINTS = 10_000;
 
 /** A counted attempt, to be reported as a success once its secret verified. */
@@ -51,21 +54,23 @@ export class AttemptThrottle implements OnModuleInit, OnModuleDestroy {
    * from any other address it counts for the username and for the address. Throws 429 when refused.
    */
   async beforeOperatorPassword(usernameFolded: string, address: string): Promise<Attempt> {
-    const known = { usernameFolded, addressHash: this.hash('address', address) };
-    const pair = `${usernameFolded}\u0000${address}`;
+    const addressKey = this.hash('address', address);
+    const userKey = this.hash('user', usernameFolded);
+    const pairKey = this.hash('user-at', usernameFolded, address);
+    const known = { usernameFolded, addressHash: addressKey };
+    const pair = pairOf(usernameFolded, address);
     const outcome = await this.throttle.count(
       [
-        { key: this.hash('user', usernameFolded), policy: BY_USERNAME, scope: 'stranger' },
-        { key: this.hash('address', address), policy: BY_ADDRESS, scope: 'stranger' },
-        { key: this.hash('user-at', usernameFolded, address), policy: BY_KNOWN_ADDRESS, scope: 'known' },
+        { key: userKey, policy: BY_USERNAME, scope: 'stranger' },
+        { key: addressKey, policy: BY_ADDRESS, scope: 'stranger' },
+        { key: pairKey, policy: BY_KNOWN_ADDRESS, scope: 'known' },
       ],
       known,
     );
     if (outcome.retryAfter > 0) this.hint(pair, outcome.retryAfter);
     if (!outcome.allowed) throw tooManyRequests(outcome.retryAfter);
     // a success clears the user's own count, never the address's (a guesser with an account of its own could reset it)
-    const userKey = outcome.known ? this.hash('user-at', usernameFolded, address) : this.hash('user', usernameFolded);
-    return { keys: [userKey], known, pair };
+    return { keys: [outcome.known ? pairKey : userKey], known, pair };
   }
 
   /** An API token that matched nothing: counted for the client address (tokens are not guessable, but lookups cost). */
@@ -95,7 +100,7 @@ export class AttemptThrottle implements OnModuleInit, OnModuleDestroy {
   /** Whether a login the credential cache holds may be answered from it for this address. */
   allowsCached(usernameFolded: string, address: string): boolean {
     if (this.blocked.size === 0) return true;
-    const id = `${usernameFolded}\u0000${address}`;
+    const id = pairOf(usernameFolded, address);
     const until = this.blocked.get(id);
     if (until === undefined) return true;
     if (until > Date.now()) return false;
