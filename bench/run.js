@@ -172,6 +172,12 @@ async function main() {
     phase = 'reads';
     log('reads: service vs baseline, 100,000 devices');
     results.reads = await readsVersusBaseline(await prepareReads(server));
+    if (process.argv[2] === 'reads') {
+      // `node bench/run.js reads`: this phase alone, for profiling; RESULTS.md stays as it is
+      const { service, cookie, baseline } = results.reads;
+      log(`reads: service / baseline ${(service.rps / baseline.rps).toFixed(2)}, cookie / token ${(cookie.rps / service.rps).toFixed(2)}, p99 ${service.p99} ms`);
+      return;
+    }
     phase = 'auth';
     log('auth: token vs URL password vs cookie; device creates');
     results.auth = await authWays(server);

@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { assertJsonBody, registerBodyParsers } from './json-body';
 import { surfaceOf } from '../errors/surface';
-import { registerCors } from './cors';
-import { registerJsonNewline } from './json-newline';
-import { registerOcpiHeaders } from './ocpi-headers';
+import { registerCorsPreflight, setCorsHeaders } from './cors';
+import { withFinalNewline } from './json-newline';
+import { setOcpiHeaders } from './ocpi-headers';
 import { requestPath } from './request-path';
 import { registerSecurityHeaders } from './security-headers';
 
@@ -18,24 +18,44 @@ function jsonOnlyStatus(request: FastifyRequest): 400 | 415 | undefined {
   return undefined;
 }
 
+/** The headers and body ending every answer gets, in one synchronous hook (each hook costs on every read). */
+function finishAnswer(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
+  const surface = surfaceOf(request.url);
+  setCorsHeaders(reply, surface);
+  if (surface === 'ocpi') setOcpiHeaders(request, reply);
+  done(null, withFinalNewline(reply, payload));
+}
+
 /**
  * Everything the three surfaces share below Nest: body parsing, CORS, security headers, OCPI's request and
- * correlation ids, JSON answers that end with a newline.
+ * correlation ids, JSON answers that end with a newline. The hooks are synchronous: an async hook costs a
+ * promise and a tick on every request.
  * Errors fastify raises itself (bad JSON, body too large) reach the global exception filter through Nest's
  * own fastify error handler.
  */
 export function configureHttp(fastify: FastifyInstance): void {
   registerBodyParsers(fastify);
-  registerCors(fastify);
+  registerCorsPreflight(fastify);
   registerSecurityHeaders(fastify);
-  registerOcpiHeaders(fastify);
   // before parsing: a JSON-only route does not read (or fail on) a form or multipart body at all
   // (reads carry neither a Content-Type nor a body: they skip both checks at the cost of one comparison)
-  fastify.addHook('preParsing', async (request) => {
-    if (request.headers['content-type'] !== undefined) assertJsonBody(request, jsonOnlyStatus(request), 'content-type');
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    if (request.headers['content-type'] === undefined) return done(null, payload);
+    try {
+      assertJsonBody(request, jsonOnlyStatus(request), 'content-type');
+      done(null, payload);
+    } catch (error) {
+      done(error as Error, payload);
+    }
   });
-  registerJsonNewline(fastify);
-  fastify.addHook('preValidation', async (request) => {
-    if (request.body !== undefined) assertJsonBody(request, jsonOnlyStatus(request), 'body');
+  fastify.addHook('onSend', finishAnswer);
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    if (request.body === undefined) return done();
+    try {
+      assertJsonBody(request, jsonOnlyStatus(request), 'body');
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 }

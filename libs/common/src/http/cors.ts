@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import FindMyWay, { HTTPMethod } from 'find-my-way';
-import { surfaceOf } from '../errors/surface';
+import type { Surface } from '../errors/surface';
 import { requestPath } from './request-path';
 
 const PREFLIGHT_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'];
@@ -11,7 +11,7 @@ const ALLOWED_HEADERS = 'Authorization, Content-Type, If-Match';
  * really has (learned from the routes as they are registered); every answer allows any origin and
  * exposes ETag and Location. /v1 and /api answers also carry `Cache-Control: no-store`.
  */
-export function registerCors(fastify: FastifyInstance): void {
+export function registerCorsPreflight(fastify: FastifyInstance): void {
   const routes = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: false });
 
   fastify.addHook('onRoute', (route) => {
@@ -29,12 +29,13 @@ export function registerCors(fastify: FastifyInstance): void {
   const methodsOf = (path: string): string[] =>
     PREFLIGHT_METHODS.filter((method) => routes.find(method as HTTPMethod, path) !== null && method !== 'HEAD');
 
-  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.method !== 'OPTIONS') return;
+  // synchronous: every request passes here, and only a preflight is answered
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (request.method !== 'OPTIONS') return done();
     const path = requestPath(request.url);
     const methods = methodsOf(path);
-    if (methods.length === 0) return; // falls through to the 404 of the surface
-    await reply
+    if (methods.length === 0) return done(); // falls through to the 404 of the surface
+    void reply
       .status(204)
       .headers({
         'access-control-allow-origin': '*',
@@ -45,12 +46,12 @@ export function registerCors(fastify: FastifyInstance): void {
       .send();
   });
 
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    reply.header('access-control-allow-origin', '*');
-    const surface = surfaceOf(request.url);
-    if (surface === 'hono') reply.header('access-control-expose-headers', 'ETag, Location');
-    // answers hold credentials, tokens and registry data: no cache keeps them (SPEC 4.2)
-    if (surface === 'hono' || surface === 'ovms') reply.header('cache-control', 'no-store');
-    return payload;
-  });
+}
+
+/** The CORS headers of every answer (set from the one `onSend` hook of configure-http.ts). */
+export function setCorsHeaders(reply: FastifyReply, surface: Surface): void {
+  reply.header('access-control-allow-origin', '*');
+  if (surface === 'hono') reply.header('access-control-expose-headers', 'ETag, Location');
+  // answers hold credentials, tokens and registry data: no cache keeps them (docs/http.md)
+  if (surface === 'hono' || surface === 'ovms') reply.header('cache-control', 'no-store');
 }

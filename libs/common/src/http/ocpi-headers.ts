@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { surfaceOf } from '../errors/surface';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Printable ASCII (spaces allowed), bounded: what we are willing to echo back in a header. */
 const ECHOABLE = /^[\x20-\x7e]{1,256}$/;
@@ -11,16 +10,13 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * OCPI 2.2.1's X-Request-ID / X-Correlation-ID on every /ocpi answer, errors and 404s included. The
- * X-Request-ID echoed is the request id the log line carries: the caller's when it was sane, else the one
- * we made for it. A sane X-Correlation-ID is echoed; without one the request id stands in.
+ * OCPI 2.2.1's X-Request-ID / X-Correlation-ID on every /ocpi answer, errors and 404s included (set from
+ * the one `onSend` hook of configure-http.ts). The X-Request-ID echoed is the request id the log line
+ * carries: the caller's when it was sane, else the one we made for it. A sane X-Correlation-ID is echoed;
+ * without one the request id stands in.
  */
-export function registerOcpiHeaders(fastify: FastifyInstance): void {
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    if (surfaceOf(request.url) !== 'ocpi') return payload;
-    const requestId = String(request.id ?? randomUUID());
-    reply.header('x-request-id', requestId);
-    reply.header('x-correlation-id', single(request.headers['x-correlation-id']) ?? requestId);
-    return payload;
-  });
+export function setOcpiHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  const requestId = String(request.id ?? randomUUID());
+  reply.header('x-request-id', requestId);
+  reply.header('x-correlation-id', single(request.headers['x-correlation-id']) ?? requestId);
 }
