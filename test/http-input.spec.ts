@@ -4,7 +4,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { http, Http } from './setup/http';
-import { startTestApp, TestApp } from './setup/test-app';
+import { ADMIN, startTestApp, TestApp } from './setup/test-app';
 import { expectError, JSON_UTF8 } from './tenants-helpers';
 
 const MAX_BODY_BYTES = 2000;
@@ -149,6 +149,24 @@ describe('JSON is read exactly as sent', () => {
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toEqual({ error: expect.stringMatching(/UTF-8/) });
     expect(await deviceBody('utf8')).toBeUndefined();
+  });
+
+  it('invalid UTF-8 percent-escaped in the URL or a form is never read as U+FFFD', async () => {
+    // in a path id: the router's 400, nothing stored under a mangled id
+    for (const path of ['/v1/devices/in/utf%FF8', '/v1/tenants/t%C3%28x']) {
+      const res = await raw('POST', path, { ...t.admin, 'content-type': 'application/json', 'content-length': '2' }, '{}');
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body)).toEqual({ error: 'malformed URL' });
+    }
+    expect((await t.db.query(`SELECT id FROM devices WHERE tenant_id = 'in' AND id LIKE 'utf%'`)).rowCount).toBe(0);
+    expect((await t.db.query(`SELECT id FROM tenants WHERE id LIKE 't%x'`)).rowCount).toBe(0);
+    // in a search value: the search's 400
+    const search = await api.get('/v1/devices/in?filterJson=%7B%22field%22%3A%22%2Fext%2Fs%22%2C%22value%22%3A%22%FF%22%7D');
+    expect(search.status).toBe(400);
+    // in credentials (URL or OVMS form): no such user, whatever the rest
+    expect((await raw('GET', `/api/me?username=${ADMIN.username}%FF&password=${encodeURIComponent(ADMIN.password)}`)).status).toBe(401);
+    const form = `username=${ADMIN.username}%FF&password=${encodeURIComponent(ADMIN.password)}`;
+    expect((await raw('POST', '/api/token', { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(form.length) }, form)).status).toBe(401);
   });
 
   it('the same keys in different objects, tiny and zero numbers and escapes are fine', async () => {
