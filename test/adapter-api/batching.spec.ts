@@ -50,7 +50,7 @@ describe('registration assert, many at once', () => {
       { device_id: 'd-9', expect: 200 },
     ];
     const sent = links.flatMap((link, t) =>
-      cases.map(async ({ expect: status, via, ...properties }) => {
+      cases.map(async ({ expect: _status, via: _via, ...properties }) => {
         const response = await answer(link, { subject: 'assert', properties });
         return { tenant: tenants[t], properties, status: response.status, deviceId: response.body?.['device-id'], via: response.body?.via, tenantId: response.properties.tenant_id };
       }),

@@ -8,11 +8,11 @@ import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import rhea from 'rhea';
 import type { Connection, EventContext, Message, Receiver, Sender } from 'rhea';
 import { AdapterConnection, ReplyLink } from './adapter-connection';
-import { ConnectionRights } from './connection-rights';
+import { ConnectionRights, Login } from './connection-rights';
 import { CredentialsApi } from './credentials-api';
 import { ApiRequest, ApiResult, bodyOf, failure, formalProblem, notificationMessage, responseMessage } from './hono-messages';
 import { RegistrationApi } from './registration-api';
-import { saslMechanisms } from './sasl-mechanisms';
+import { saslMechanisms, Verified } from './sasl-mechanisms';
 import { TenantApi } from './tenant-api';
 
 /**
@@ -118,6 +118,8 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly sockets = new Set<Socket>();
   private readonly unsubscribe: Array<() => void> = [];
   private inFlight = 0;
+  /** Counts the auth changes seen: a login whose check overlapped one is checked again before it completes. */
+  private authChanges = 0;
   private drained: (() => void) | undefined;
   private closing = false;
 
@@ -157,7 +159,13 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
     // open connections follow revocations made on any instance; after an outage of the listening
     // connection (when one may have been missed) every connection's rights are looked up again
     this.unsubscribe.push(await this.notifications.subscribe(AUTH_CHANGES_CHANNEL, (payload) => this.authChanged(payload)));
-    this.unsubscribe.push(this.notifications.onConnectionChange((connected) => connected && this.revalidate(() => true)));
+    this.unsubscribe.push(
+      this.notifications.onConnectionChange((connected) => {
+        if (!connected) return;
+        this.authChanges++;
+        this.revalidate(() => true);
+      }),
+    );
   }
 
   /** SIGTERM: no new connections or links, requests being served are answered, then the connections close. */
@@ -208,12 +216,14 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
           state,
           tls,
           async (username, password, address) => {
+            const seen = this.authChanges;
             const principal = await this.authenticator.authenticatePassword(username, password, address);
-            return principal && { principal, login: await this.rights.plainLogin(principal, password) };
+            return principal && this.verified(principal, await this.rights.plainLogin(principal, password), seen);
           },
           async (username) => {
+            const seen = this.authChanges;
             const principal = await this.authenticator.authenticateUser(username);
-            return principal && { principal, login: this.rights.externalLogin(principal) };
+            return principal && this.verified(principal, this.rights.externalLogin(principal), seen);
           },
         ),
       },
@@ -271,6 +281,13 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (error) {
       this.refuse(sender, error);
     }
+  }
+
+  /** A login checked while a revocation arrived (which the connection, not logged in yet, did not follow) is looked up again. */
+  private async verified(principal: Principal, login: Login, seen: number): Promise<Verified | undefined> {
+    if (this.authChanges === seen) return { principal, login };
+    const current = await this.rights.current(principal, login);
+    return current && { principal: current, login };
   }
 
   /** `registry.adapter`, and for a tenant's address read access to that tenant; Hono refuses others as unauthorized. */
@@ -349,6 +366,7 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** A change of users or tokens on any instance: the connections it concerns look their rights up again. */
   private authChanged(payload: string): void {
+    this.authChanges++;
     const change = authChange(payload);
     if (!change) return this.revalidate(() => true);
     const users = new Set(change.users);
