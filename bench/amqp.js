@@ -16,6 +16,32 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
 const TENANT = 'bench-amqp';
 
+/** CPU time (user + system, ms) the process has used so far; Linux only, else undefined. */
+function cpuMs(pid) {
+  try {
+    const fields = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A phase's figures plus the service's CPU per request (µs): on a machine shared with other work the
+ * requests/s follow the load, while the CPU a request costs the service stays comparable between runs.
+ */
+async function measured(pid, phase) {
+  const before = cpuMs(pid);
+  const client = process.cpuUsage();
+  const result = await phase();
+  const after = cpuMs(pid);
+  const { user, system } = process.cpuUsage(client);
+  const requests = result.requests ?? result.rps * SECONDS;
+  if (before !== undefined && after !== undefined) result.cpuUsPerRequest = ((after - before) * 1000) / requests;
+  result.clientCpuUsPerRequest = (user + system) / requests;
+  return result;
+}
+
 const basic = (username, password) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 const deviceAt = (n) => 1 + ((n * 7919) % DEVICES);
 
@@ -97,10 +123,12 @@ async function drive(links, makeRequest) {
   return { rps: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), requests: latencies.length };
 }
 
+const mean = (runs, key) => runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
 const summary = (runs) => ({
-  rps: runs.reduce((sum, r) => sum + r.rps, 0) / runs.length,
-  p50: runs.reduce((sum, r) => sum + r.p50, 0) / runs.length,
+  rps: mean(runs, 'rps'),
+  p50: mean(runs, 'p50'),
   p99: Math.max(...runs.map((r) => r.p99)),
+  cpuUsPerRequest: runs.every((r) => r.cpuUsPerRequest !== undefined) ? mean(runs, 'cpuUsPerRequest') : undefined,
 });
 
 async function main(server) {
@@ -135,7 +163,7 @@ async function main(server) {
         autocannon({ url: service.baseUrl, connections: IN_FLIGHT, duration, requests: httpRequests }, (error, result) => {
           if (error) return reject(error);
           if (result.non2xx > 0 || result.errors > 0) return reject(new Error(`HTTP GET: ${result.non2xx} non-2xx, ${result.errors} errors`));
-          resolve({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 });
+          resolve({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total });
         }),
       );
     // warm-up of each
@@ -143,10 +171,12 @@ async function main(server) {
     await Promise.all(links.map((link) => Promise.all([assert(link, 1), get(link, 1)])));
     const runs = { http: [], assert: [], get: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      runs.http.push(await httpGet());
-      runs.assert.push(await drive(links, assert));
-      runs.get.push(await drive(links, get));
-      process.stdout.write(`amqp round ${round + 1}: http GET ${runs.http.at(-1).rps.toFixed(0)}, assert ${runs.assert.at(-1).rps.toFixed(0)}, credentials get ${runs.get.at(-1).rps.toFixed(0)} req/s\n`);
+      const pid = service.child.pid;
+      runs.http.push(await measured(pid, () => httpGet()));
+      runs.assert.push(await measured(pid, () => drive(links, assert)));
+      runs.get.push(await measured(pid, () => drive(links, get)));
+      const line = (r) => `${r.rps.toFixed(0)} req/s (${r.cpuUsPerRequest?.toFixed(0) ?? '?'} µs CPU each, client ${r.clientCpuUsPerRequest.toFixed(0)})`;
+      process.stdout.write(`amqp round ${round + 1}: http GET ${line(runs.http.at(-1))}, assert ${line(runs.assert.at(-1))}, credentials get ${line(runs.get.at(-1))}\n`);
     }
     return { devices: DEVICES, inFlight: IN_FLIGHT, connections: AMQP_CONNECTIONS, http: summary(runs.http), assert: summary(runs.assert), get: summary(runs.get) };
   } finally {

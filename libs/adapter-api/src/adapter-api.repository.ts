@@ -1,5 +1,6 @@
 import { Database } from '@app/database';
 import { Injectable } from '@nestjs/common';
+import { BatchedLookup } from './batched-lookup';
 
 export interface TenantRow {
   id: string;
@@ -53,20 +54,30 @@ export class AdapterApiRepository {
     return result.rows;
   }
 
-  async assertion(tenantId: string, deviceId: string, gatewayId: string | null): Promise<AssertionRow> {
-    const result = await this.db.query<AssertionRow>(
-      {
-        name: 'adapter-registration-assertion',
-        text: `WITH device AS (SELECT body FROM devices WHERE tenant_id = $1 AND id = $2)
-               SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1) AS tenant_found,
-                      (SELECT body FROM device) AS device,
-                      (SELECT body FROM devices WHERE $3::text IS NOT NULL AND tenant_id = $1 AND id = $3) AS gateway,
-                      (SELECT array_agg(m.id ORDER BY m.id) FROM devices m, device d
-                        WHERE d.body ? 'viaGroups' AND m.tenant_id = $1 AND m.body ? 'memberOf'
-                          AND m.body -> 'memberOf' ?| ARRAY(SELECT jsonb_array_elements_text(d.body -> 'viaGroups'))) AS group_gateways`,
-      },
-      [tenantId, deviceId, gatewayId],
-    );
-    return result.rows[0];
+  /** A device, the gateway asking for it and its group gateways; the assertions asked for together share one statement. */
+  assertion(tenantId: string, deviceId: string, gatewayId: string | null): Promise<AssertionRow> {
+    return this.assertions.load({ tenantId, deviceId, gatewayId });
   }
+
+  private readonly assertions = new BatchedLookup<{ tenantId: string; deviceId: string; gatewayId: string | null }, AssertionRow>(
+    (query) => query.tenantId,
+    async (queries) => {
+      const result = await this.db.query<AssertionRow & { i: string }>(
+        {
+          name: 'adapter-registration-assertions',
+          text: `SELECT w.i, EXISTS (SELECT 1 FROM tenants WHERE id = $1) AS tenant_found,
+                        (SELECT body FROM devices WHERE tenant_id = $1 AND id = w.device_id) AS device,
+                        (SELECT body FROM devices WHERE w.gateway_id IS NOT NULL AND tenant_id = $1 AND id = w.gateway_id) AS gateway,
+                        (SELECT array_agg(m.id ORDER BY m.id) FROM devices m, devices d
+                          WHERE d.tenant_id = $1 AND d.id = w.device_id AND d.body ? 'viaGroups' AND m.tenant_id = $1 AND m.body ? 'memberOf'
+                            AND m.body -> 'memberOf' ?| ARRAY(SELECT jsonb_array_elements_text(d.body -> 'viaGroups'))) AS group_gateways
+                   FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS w(device_id, gateway_id, i)`,
+        },
+        [queries[0].tenantId, queries.map((query) => query.deviceId), queries.map((query) => query.gatewayId)],
+      );
+      const rows: AssertionRow[] = [];
+      for (const { i, ...row } of result.rows) rows[Number(i) - 1] = row;
+      return rows;
+    },
+  );
 }

@@ -1,9 +1,14 @@
 import type { Principal } from '@app/auth';
 import type { Connection, Message, Sender } from 'rhea';
+import type { Login } from './connection-rights';
 
 /** One AMQP connection of a protocol adapter: who it is, and the links it receives on. */
 export class AdapterConnection {
   principal: Principal | undefined;
+  /** How it logged in, to look its rights up again when they change. */
+  login: Login | undefined;
+  /** While its rights are being looked up again, requests wait for the answer. */
+  revalidating: Promise<void> | undefined;
   connection: Connection | undefined;
   /** Reply links by their source address (the `reply-to` of requests). */
   readonly replyLinks = new Map<string, ReplyLink>();

@@ -1,6 +1,6 @@
-import { Authenticator } from '@app/auth';
+import { AUTH_CHANGES_CHANNEL, Authenticator, Principal } from '@app/auth';
 import { REGISTRY_CONFIG, RegistryConfig } from '@app/common';
-import { RegistryEvent, RegistryEvents } from '@app/database';
+import { PgNotifications, RegistryEvent, RegistryEvents } from '@app/database';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { createServer, Server, Socket } from 'node:net';
@@ -8,14 +8,19 @@ import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import rhea from 'rhea';
 import type { Connection, EventContext, Message, Receiver, Sender } from 'rhea';
 import { AdapterConnection, ReplyLink } from './adapter-connection';
+import { ConnectionRights, Login } from './connection-rights';
 import { CredentialsApi } from './credentials-api';
 import { ApiRequest, ApiResult, bodyOf, failure, formalProblem, notificationMessage, responseMessage } from './hono-messages';
 import { RegistrationApi } from './registration-api';
-import { saslMechanisms } from './sasl-mechanisms';
+import { saslMechanisms, Verified } from './sasl-mechanisms';
 import { TenantApi } from './tenant-api';
 
-/** Credit each request link gets, and keeps: one more for every request received (as Hono's server does). */
+/**
+ * Credit each request link gets, and keeps (Hono's server grants 100): topped up once a quarter is used,
+ * as rhea's own credit window does, rather than with a flow frame for every request.
+ */
 const CREDIT = 100;
+const CREDIT_REFILL = CREDIT / 4;
 /** How long SIGTERM waits for requests being answered before the connections are closed. */
 const DRAIN_MS = 10_000;
 
@@ -49,6 +54,52 @@ function parseAddress(address: unknown, withReplySegment: boolean): { endpoint: 
   return { endpoint, tenantId: scoped ? segments[1] : undefined };
 }
 
+/** The tenant a link's address names (`registration/t`, `credentials/t/id`), if any. */
+function tenantOfLink(link: Sender | Receiver): string | undefined {
+  const address = link.is_receiver() ? link.target?.address : link.source?.address;
+  if (address === TENANT_NOTIFICATIONS || address === DEVICE_NOTIFICATIONS) return undefined;
+  try {
+    return parseAddress(address, !link.is_receiver()).tenantId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{"users": [id…]}`, `{"tokens": [id…]}` of the auth_changes channel; undefined when unreadable. */
+function authChange(payload: string): { users: string[]; tokens: string[] } | undefined {
+  try {
+    const change = JSON.parse(payload) as { users?: unknown; tokens?: unknown };
+    const ids = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+    return { users: ids(change.users), tokens: ids(change.tokens) };
+  } catch {
+    return undefined;
+  }
+}
+
+const UNAUTHORIZED = 'amqp:unauthorized-access';
+
+/**
+ * rhea writes every frame with its own `socket.write` (a system call each): the disposition, the flow and
+ * the reply of a request, and the replies of the requests answered in the same turn of the event loop.
+ * Held (corked) until the end of the turn, they leave in one `writev`.
+ */
+function coalesceWrites(socket: Socket): void {
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let held = false;
+  const release = () => {
+    held = false;
+    socket.uncork();
+  };
+  socket.write = ((...args: unknown[]) => {
+    if (!held) {
+      held = true;
+      socket.cork();
+      setImmediate(release);
+    }
+    return write(...args);
+  }) as typeof socket.write;
+}
+
 function eventAddress(event: RegistryEvent): string {
   return event.type === 'tenant-change-v1' ? TENANT_NOTIFICATIONS : DEVICE_NOTIFICATIONS;
 }
@@ -65,8 +116,10 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly servers: Server[] = [];
   private readonly connections = new Set<AdapterConnection>();
   private readonly sockets = new Set<Socket>();
-  private unsubscribe: (() => void) | undefined;
+  private readonly unsubscribe: Array<() => void> = [];
   private inFlight = 0;
+  /** Counts the auth changes seen: a login whose check overlapped one is checked again before it completes. */
+  private authChanges = 0;
   private drained: (() => void) | undefined;
   private closing = false;
 
@@ -77,6 +130,8 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly tenantApi: TenantApi,
     private readonly registrationApi: RegistrationApi,
     private readonly credentialsApi: CredentialsApi,
+    private readonly rights: ConnectionRights,
+    private readonly notifications: PgNotifications,
   ) {}
 
   /** The ports listened on (plain, then TLS), for tests and start-up messages. */
@@ -99,13 +154,24 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
       const server = createTlsServer({ key, cert, ca: cert, requestCert: true, rejectUnauthorized: false }, (socket) => this.accept(socket));
       await this.listen(server, tlsPort, 'AMQPS_PORT');
     }
-    if (this.servers.length > 0) this.unsubscribe = await this.events.subscribe((event) => this.notify(event));
+    if (this.servers.length === 0) return;
+    this.unsubscribe.push(await this.events.subscribe((event) => this.notify(event)));
+    // open connections follow revocations made on any instance; after an outage of the listening
+    // connection (when one may have been missed) every connection's rights are looked up again
+    this.unsubscribe.push(await this.notifications.subscribe(AUTH_CHANGES_CHANNEL, (payload) => this.authChanged(payload)));
+    this.unsubscribe.push(
+      this.notifications.onConnectionChange((connected) => {
+        if (!connected) return;
+        this.authChanges++;
+        this.revalidate(() => true);
+      }),
+    );
   }
 
   /** SIGTERM: no new connections or links, requests being served are answered, then the connections close. */
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
@@ -140,6 +206,7 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
     }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+    coalesceWrites(socket);
     const state = new AdapterConnection(socket.remoteAddress ?? 'unknown');
     const tls = socket as TLSSocket;
     // a view of the container with this connection's own SASL mechanisms (they record who logged in)
@@ -148,8 +215,16 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
         value: saslMechanisms(
           state,
           tls,
-          (username, password, address) => this.authenticator.authenticatePassword(username, password, address),
-          (username) => this.authenticator.authenticateUser(username),
+          async (username, password, address) => {
+            const seen = this.authChanges;
+            const principal = await this.authenticator.authenticatePassword(username, password, address);
+            return principal && this.verified(principal, await this.rights.plainLogin(principal, password), seen);
+          },
+          async (username) => {
+            const seen = this.authChanges;
+            const principal = await this.authenticator.authenticateUser(username);
+            return principal && this.verified(principal, this.rights.externalLogin(principal), seen);
+          },
         ),
       },
     }) as typeof this.container;
@@ -208,11 +283,17 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** A login checked while a revocation arrived (which the connection, not logged in yet, did not follow) is looked up again. */
+  private async verified(principal: Principal, login: Login, seen: number): Promise<Verified | undefined> {
+    if (this.authChanges === seen) return { principal, login };
+    const current = await this.rights.current(principal, login);
+    return current && { principal: current, login };
+  }
+
   /** `registry.adapter`, and for a tenant's address read access to that tenant; Hono refuses others as unauthorized. */
   private authorize(state: AdapterConnection, tenantId: string | undefined): void {
-    const principal = state.principal;
-    if (!principal || !principal.may('registry.adapter')) throw new LinkRefused('amqp:unauthorized-access', 'the registry.adapter right is required');
-    if (tenantId !== undefined && !principal.canRead(tenantId)) throw new LinkRefused('amqp:unauthorized-access', `not authorized for tenant ${tenantId}`);
+    const problem = unauthorized(state.principal, tenantId);
+    if (problem) throw new LinkRefused(UNAUTHORIZED, problem);
   }
 
   private refuse(link: Sender | Receiver, error: unknown): void {
@@ -241,7 +322,8 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
   private onRequest(state: AdapterConnection, context: EventContext): void {
     const { receiver, delivery } = context;
     const message = context.message as Message;
-    receiver!.add_credit(1);
+    const used = CREDIT - (receiver as unknown as { credit: number }).credit;
+    if (used >= CREDIT_REFILL) receiver!.add_credit(used);
     const problem = formalProblem(message);
     if (problem) {
       delivery!.reject({ condition: 'hono:bad-request', description: problem });
@@ -267,7 +349,11 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
       });
   }
 
-  private process(state: AdapterConnection, endpoint: Endpoint, request: ApiRequest): Promise<ApiResult> {
+  private async process(state: AdapterConnection, endpoint: Endpoint, request: ApiRequest): Promise<ApiResult> {
+    // a request that arrives while the connection's rights are being looked up again is served with the new ones
+    if (state.revalidating) await state.revalidating;
+    const problem = unauthorized(state.principal, request.tenantId);
+    if (problem) return failure(403, problem);
     switch (endpoint) {
       case 'tenant':
         return this.tenantApi.handle(state.principal!, request);
@@ -276,6 +362,52 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
       case 'credentials':
         return this.credentialsApi.handle(request.tenantId!, request);
     }
+  }
+
+  /** A change of users or tokens on any instance: the connections it concerns look their rights up again. */
+  private authChanged(payload: string): void {
+    this.authChanges++;
+    const change = authChange(payload);
+    if (!change) return this.revalidate(() => true);
+    const users = new Set(change.users);
+    const tokens = new Set(change.tokens);
+    this.revalidate((principal) => users.has(principal.userId) || (principal.tokenId !== null && tokens.has(principal.tokenId)));
+  }
+
+  private revalidate(concerns: (principal: Principal) => boolean): void {
+    for (const state of this.connections) {
+      if (!state.principal || !state.login || !concerns(state.principal)) continue;
+      const previous = state.revalidating ?? Promise.resolve();
+      const revalidating = previous
+        .then(() => this.applyRights(state))
+        .catch((error: Error) => this.logger.error(`could not look up the rights of an AMQP connection again: ${error.message}`))
+        .finally(() => {
+          if (state.revalidating === revalidating) state.revalidating = undefined;
+        });
+      state.revalidating = revalidating;
+    }
+  }
+
+  /**
+   * A connection whose login no longer holds, or lost `registry.adapter`, is closed with
+   * `amqp:unauthorized-access` (Hono's answer to a connection whose authority ended); the links of
+   * tenants it may no longer read are detached with the same condition.
+   */
+  private async applyRights(state: AdapterConnection): Promise<void> {
+    const current = await this.rights.current(state.principal!, state.login!);
+    state.principal = current;
+    const connection = state.connection!;
+    if (!current || !current.may('registry.adapter')) {
+      this.logger.log(`closing the AMQP connection of ${state.address}: its rights were revoked`);
+      connection.close({ condition: UNAUTHORIZED, description: 'the rights of this login were revoked' });
+      return;
+    }
+    connection.each_link((link: Sender | Receiver) => {
+      const tenantId = tenantOfLink(link);
+      if (tenantId === undefined || current.canRead(tenantId) || link.is_closed()) return;
+      if (link.is_sender()) this.forgetLink(state, link as Sender);
+      link.close({ condition: UNAUTHORIZED, description: `not authorized for tenant ${tenantId}` });
+    });
   }
 
   /** A change on any instance, to this instance's subscribers that may read its tenant. */
@@ -287,4 +419,11 @@ export class AmqpServer implements OnApplicationBootstrap, OnModuleDestroy {
       for (const link of state.subscriptions) if (link.address === address) link.send(notificationMessage(address, json));
     }
   }
+}
+
+/** Why a caller may not use a link to (or request on) the tenant, or undefined when it may. */
+function unauthorized(principal: Principal | undefined, tenantId: string | undefined): string | undefined {
+  if (!principal || !principal.may('registry.adapter')) return 'the registry.adapter right is required';
+  if (tenantId !== undefined && !principal.canRead(tenantId)) return `not authorized for tenant ${tenantId}`;
+  return undefined;
 }

@@ -21,6 +21,7 @@ import { DevicesService } from '@app/devices';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createPublicKey, randomUUID, X509Certificate } from 'node:crypto';
 import { AdapterApiRepository } from './adapter-api.repository';
+import { BatchedLookup } from './batched-lookup';
 import { ApiRequest, ApiResult, failure, jsonObjectOf, maxAge, NO_CACHE } from './hono-messages';
 
 type Json = Record<string, unknown>;
@@ -46,6 +47,16 @@ function matchesContext(credential: CredentialForAuthentication, context: Json):
 export class CredentialsApi {
   private readonly logger = new Logger('CredentialsApi');
   private readonly pskCipher: SecretCipher;
+  /** The requests that arrive together, looked up in one statement per tenant and type. */
+  private readonly lookups = new BatchedLookup<{ tenantId: string; type: string; authId: string }, CredentialForAuthentication | undefined>(
+    (query) => `${query.tenantId}\u0000${query.type}`,
+    async (queries) => {
+      const { tenantId, type } = queries[0];
+      const found = await this.credentials.findManyForAuthentication(tenantId, type, [...new Set(queries.map((query) => query.authId))]);
+      const byAuthId = new Map(found.map((credential) => [credential.auth_id, credential]));
+      return queries.map((query) => byAuthId.get(query.authId));
+    },
+  );
 
   constructor(
     private readonly credentials: CredentialsRepository,
@@ -67,7 +78,7 @@ export class CredentialsApi {
     if (rawAuthId === undefined) return failure(501, 'getting credentials by device-id is not supported');
     if (typeof rawAuthId !== 'string' || rawAuthId === '') return failure(400, 'auth-id must be a non-empty string');
     const authId = type === X509 ? normalizedSubjectDn(rawAuthId) : rawAuthId;
-    const found = await this.credentials.findForAuthentication(tenantId, type, authId);
+    const found = await this.lookups.load({ tenantId, type, authId });
     if (found) return this.answer(tenantId, found, context, 200);
     if (type === X509 && typeof context['client-certificate'] === 'string') {
       return this.provision(tenantId, authId, context['client-certificate'], context);

@@ -1,6 +1,13 @@
 import type { TLSSocket } from 'node:tls';
 import { AdapterConnection } from './adapter-connection';
 import type { Principal } from '@app/auth';
+import type { Login } from './connection-rights';
+
+/** A verified login: who, and what to remember to look its rights up again. */
+export interface Verified {
+  principal: Principal;
+  login: Login;
+}
 
 /** What rhea's SASL server asks of a mechanism: start() resolves once `outcome` is decided. */
 interface ServerMechanism {
@@ -17,16 +24,17 @@ function plainFields(response: Buffer | undefined): { username: string; password
   return { username: fields[1], password: fields[2] };
 }
 
-function mechanism(state: AdapterConnection, verify: (response: Buffer | undefined) => Promise<Principal | undefined>): ServerMechanism {
+function mechanism(state: AdapterConnection, verify: (response: Buffer | undefined) => Promise<Verified | undefined>): ServerMechanism {
   const self: ServerMechanism = {
     outcome: undefined,
     username: undefined,
     async start(response) {
       // a failure to check (throttled, database down) refuses the login like wrong credentials
-      const principal = await verify(response).catch(() => undefined);
-      state.principal = principal;
-      self.outcome = principal !== undefined;
-      self.username = principal?.username;
+      const verified = await verify(response).catch(() => undefined);
+      state.principal = verified?.principal;
+      state.login = verified?.login;
+      self.outcome = verified !== undefined;
+      self.username = verified?.principal.username;
     },
   };
   return self;
@@ -40,8 +48,8 @@ function mechanism(state: AdapterConnection, verify: (response: Buffer | undefin
 export function saslMechanisms(
   state: AdapterConnection,
   socket: { encrypted?: boolean; authorized?: boolean },
-  plain: (username: string, password: string, address: string) => Promise<Principal | undefined>,
-  external: (username: string) => Promise<Principal | undefined>,
+  plain: (username: string, password: string, address: string) => Promise<Verified | undefined>,
+  external: (username: string) => Promise<Verified | undefined>,
 ): Record<string, () => ServerMechanism> {
   const mechanisms: Record<string, () => ServerMechanism> = {
     PLAIN: () =>

@@ -31,6 +31,6 @@ import { ThrottleRepository } from './throttle/throttle.repository';
     SessionsService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [UsersService, Authenticator, AttemptThrottle],
+  exports: [UsersService, Authenticator, AttemptThrottle, UsersRepository, TokensRepository],
 })
 export class AuthModule {}

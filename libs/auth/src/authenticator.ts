@@ -229,7 +229,8 @@ export class Authenticator {
     return principal && this.used(principal);
   }
 
-  private enabledPrincipal(user: StoredUser, permitText: string, via: AuthenticatedVia, tokenId: string | null): Principal | undefined {
+  /** The rights of a login by this user and permit, or undefined when the user is disabled or the permit allows nothing. */
+  enabledPrincipal(user: StoredUser, permitText: string, via: AuthenticatedVia, tokenId: string | null): Principal | undefined {
     const permit = Permit.parse(permitText);
     if (!user.enabled || permit.authenticatesNothing) return undefined;
     return this.principal(user, permit, via, tokenId);

@@ -143,6 +143,24 @@ export class CredentialsRepository {
     return result.rows;
   }
 
+  /** Many auth-ids of one type in one statement (the AMQP Credentials API batches the requests that arrive together). */
+  async findManyForAuthentication(tenantId: string, type: string, authIds: string[]): Promise<CredentialForAuthentication[]> {
+    const result = await this.db.query<CredentialForAuthentication>(
+      {
+        name: 'credentials-find-many-for-authentication',
+        text: `SELECT c.device_id, c.auth_id, c.body, c.confidential,
+                      COALESCE(d.body -> 'enabled', 'true') <> 'false' AS device_enabled,
+                      COALESCE(t.body -> 'enabled', 'true') <> 'false' AS tenant_enabled
+                 FROM credentials c
+                 JOIN devices d ON d.tenant_id = c.tenant_id AND d.id = c.device_id
+                 JOIN tenants t ON t.id = c.tenant_id
+                WHERE c.tenant_id = $1 AND c.type = $2 AND c.auth_id = ANY($3::text[])`,
+      },
+      [tenantId, type, authIds],
+    );
+    return result.rows;
+  }
+
   async findForAuthentication(tenantId: string, type: string, authId: string): Promise<CredentialForAuthentication | undefined> {
     const result = await this.db.query<CredentialForAuthentication>(
       {
