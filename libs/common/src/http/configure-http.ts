@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { assertJsonBody, registerBodyParsers } from './json-body';
+import { assertJsonBody, registerBodyParsers } from './body-parsers';
 import { surfaceOf } from '../errors/surface';
 import { registerCors } from './cors';
 import { registerJsonNewline } from './json-newline';
