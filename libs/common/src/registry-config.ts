@@ -8,7 +8,11 @@ export interface RegistryConfig {
   adminUsername: string | undefined;
   adminPassword: string | undefined;
   maxBodyBytes: number;
-  bcryptMaxCost: number;
+  /**
+   * BCRYPT_MAX_COST: the bcrypt cost `pwd-plain` secrets are hashed at, and the highest cost a pre-hashed bcrypt
+   * `pwd-hash` may have (Hono's name for the limit; one value so a stored hash never costs more than a new one).
+   */
+  bcryptCost: number;
   maxDevicesPerTenant: number;
   sessionIdleSeconds: number;
   /** Reverse proxies (addresses, CIDR ranges, or loopback/linklocal/uniquelocal) whose X-Forwarded-For/-Proto are believed. */

@@ -51,7 +51,7 @@ export class CredentialsService {
    */
   async update(tenantId: string, deviceId: string, body: Array<Record<string, unknown>>, expected: string[] | null): Promise<string> {
     const tools: SecretTools = {
-      bcryptMaxCost: this.config.bcryptMaxCost,
+      bcryptCost: this.config.bcryptCost,
       hashPassword: (password) => this.hashing.hash(password),
       sealPskKey: (key, secretId) => this.pskCipher.seal(key, pskAssociatedData(tenantId, secretId)),
     };

@@ -24,7 +24,7 @@ describe('loadConfig: defaults', () => {
       adminUsername: undefined,
       adminPassword: undefined,
       maxBodyBytes: 16000,
-      bcryptMaxCost: 10,
+      bcryptCost: 10,
       maxDevicesPerTenant: -1,
       sessionIdleSeconds: 180,
       trustProxy: [],
@@ -65,7 +65,7 @@ describe('loadConfig: defaults', () => {
       TRUST_PROXY: 'loopback, 10.0.0.0/8 ,::1,fd00::/8',
     });
     expect(config.port).toBe(0);
-    expect(config.bcryptMaxCost).toBe(4);
+    expect(config.bcryptCost).toBe(4);
     expect(config.databasePreparedStatements).toBe(false);
     expect(config.ocpi.allowPrivateNetworks).toBe(true);
     expect(config.trustProxy).toEqual(['loopback', '10.0.0.0/8', '::1', 'fd00::/8']);
