@@ -66,7 +66,7 @@ describe('storableTenant', () => {
     [{ 'trusted-ca': [ca({ 'public-key': RSA_KEY, algorithm: 'EC' })] }, 'trusted-ca[0].public-key is an RSA key, not EC'],
     [{ 'trusted-ca': [ca({ 'ocsp-revocation-enabled': true })] }, 'trusted-ca[0]: OCSP revocation checks need cert or ocsp-responder-cert'],
     [{ 'trusted-ca': [ca({ 'subject-dn': `CN=${'x'.repeat(1100)}` })] }, 'trusted-ca[0].subject-dn is too long'],
-  ])('%# → 400 %s', (input, message) => {
+  ])('case %# → 400', (input, message) => {
     expect(refusal(input)).toBe(message);
   });
 
