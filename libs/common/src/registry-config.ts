@@ -34,7 +34,7 @@ export interface RegistryConfig {
   databaseWaitSeconds: number;
   /** Named (server-side prepared) statements for hot reads; off behind a transaction-mode pooler that cannot keep them. */
   databasePreparedStatements: boolean;
-  /** Hono's adapter APIs over AMQP 1.0 (SPEC 7): plain and TLS ports (0: off); TLS only with a key and certificate. */
+  /** Hono's adapter APIs over AMQP 1.0 (docs/hono-adapters.md): plain and TLS ports (0: off); TLS only with a key and certificate. */
   amqp: { port: number; tlsPort: number; tlsKey: string | undefined; tlsCert: string | undefined };
 }
 

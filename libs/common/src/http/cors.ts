@@ -49,7 +49,7 @@ export function registerCors(fastify: FastifyInstance): void {
     reply.header('access-control-allow-origin', '*');
     const surface = surfaceOf(request.url);
     if (surface === 'hono') reply.header('access-control-expose-headers', 'ETag, Location');
-    // answers hold credentials, tokens and registry data: no cache keeps them (SPEC 4.2)
+    // answers hold credentials, tokens and registry data: no cache keeps them (docs/http.md)
     if (surface === 'hono' || surface === 'ovms') reply.header('cache-control', 'no-store');
     return payload;
   });

@@ -31,7 +31,7 @@ const SWAGGER_UI = {
   referrerPolicy: { policy: 'no-referrer' },
 } as const;
 
-/** Security headers with @fastify/helmet (SPEC 4.2); `Cache-Control: no-store` is set with the CORS headers. */
+/** Security headers with @fastify/helmet (docs/http.md); `Cache-Control: no-store` is set with the CORS headers. */
 export function registerSecurityHeaders(fastify: FastifyInstance): void {
   // Swagger's routes are added before helmet's own onRoute hook exists: set the route's options as that hook would
   fastify.addHook('onRoute', (route) => {
