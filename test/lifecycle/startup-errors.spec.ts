@@ -5,14 +5,15 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cleanUp, ensureBuilt, freePort, isAlive, postmasterPid, ROOT, spawnServer, tempDir } from './server-process';
 
-jest.setTimeout(60_000);
+// a loaded machine takes seconds to start node, and more to start an embedded PostgreSQL
+jest.setTimeout(90_000);
 
 beforeAll(() => ensureBuilt(), 180_000);
 afterAll(() => cleanUp());
 
 async function startFails(env: Record<string, string>) {
   const server = spawnServer({ PORT: String(await freePort()), DATA_DIR: tempDir(), ...env });
-  const exit = await server.waitForExit(20_000);
+  const exit = await server.waitForExit(60_000);
   return { exit, stderr: server.stderr().trim() };
 }
 
