@@ -1,4 +1,4 @@
-// Hono's adapter APIs over AMQP (SPEC 7): registration `assert` and credentials `get` with 32 requests in
+// Hono's adapter APIs over AMQP: registration `assert` and credentials `get` with 32 requests in
 // flight over 100,000 devices, beside the HTTP device GET of the same service in the same run.
 // `node bench/amqp.js` runs it alone; BENCH_AMQP_DEVICES shrinks the dataset for a quick check.
 const autocannon = require('autocannon');

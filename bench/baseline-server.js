@@ -1,4 +1,4 @@
-// The baseline of SPEC 6: a minimal node:http + pg server answering GET /v1/devices/{t}/{d} like the
+// The baseline of the read benchmark: a minimal node:http + pg server answering GET /v1/devices/{t}/{d} like the
 // service does — same JSON (stored body + status), same ETag, same Basic token check (username + API
 // token; SHA-256 of the token looked up in api_tokens with its owner and tenant grant, then cached).
 // Usage: DATABASE_URL=… PORT=… node bench/baseline-server.js (prints "listening <port>" when ready).
@@ -36,7 +36,7 @@ async function principal(header) {
   return found;
 }
 
-// JSON answers end with a newline, as the service's do (SPEC 2.1)
+// JSON answers end with a newline, as the service's do
 function send(res, status, json, headers = {}) {
   const body = `${json}\n`;
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });

@@ -1,5 +1,5 @@
 // Device credentials: device authentications per second at BCRYPT_MAX_COST 10 and 4 (POST /v1/authenticate),
-// and the p99 of device GETs while credentials with pwd-plain are written at full speed (SPEC 6: < 100 ms).
+// and the p99 of device GETs while credentials with pwd-plain are written at full speed (target: < 100 ms).
 const autocannon = require('autocannon');
 const { startDatabase, createDatabase, startService } = require('./lib');
 
@@ -11,7 +11,7 @@ const ADMIN = { username: 'bench-admin', password: 'bench-admin-password' };
 const TENANT = 'bench-credentials';
 const DEVICE_PASSWORD = 'device-password-1';
 // Authentications spread over this many devices, as an adapter serves many: attempts for one device are
-// counted before they are verified (SPEC 3.4), so one device hammered in parallel would be throttled.
+// counted before they are verified, so one device hammered in parallel would be throttled.
 const AUTH_DEVICES = 64;
 
 const basic = (username, password) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
@@ -46,7 +46,7 @@ async function prepare(baseUrl) {
       { type: 'x509-cert', 'auth-id': `CN=sensor-${i},O=bench`, secrets: [{}] },
     ]);
   }
-  // the protocol adapter: an operator with read access to the tenant and an API token that may write (the PUT load) and check devices (registry.adapter, SPEC 3.4)
+  // the protocol adapter: an operator with read access to the tenant and an API token that may write (the PUT load) and check devices (registry.adapter)
   await call('POST', '/api/users', { username: 'adapter', password: 'adapter-password', tenants: [{ tenant: TENANT, access: 'write' }] });
   const token = (await (await call('POST', '/api/token', { permit: 'auth,registry.write,registry.adapter' }, { authorization: basic('adapter', 'adapter-password'), 'content-type': 'application/json' })).json()).token;
   return { authorization: `Bearer ${token}` };

@@ -1,4 +1,4 @@
-// npm run bench: every SPEC 6 benchmark in one go on the embedded PostgreSQL under bench/.data, written
+// npm run bench: every benchmark in one go on the embedded PostgreSQL under bench/.data, written
 // to bench/RESULTS.md with the machine, the method of each figure and a verdict per target.
 const autocannon = require('autocannon');
 const { spawn } = require('node:child_process');
@@ -101,7 +101,7 @@ async function readsVersusBaseline(databaseUrl) {
     // a different device each request, spread over the 100,000
     const reads = (with_) => [{ method: 'GET', headers: with_, setupRequest: (request) => ({ ...request, path: `/v1/devices/bench/device-${1 + ((n++ * 7919) % READ_DEVICES)}` }) }];
     const requests = reads(headers);
-    // the same reads with the ovmsapisession cookie of the same reader (SPEC 6: at least 0.9 of the token figure)
+    // the same reads with the ovmsapisession cookie of the same reader (target: at least 0.9 of the token figure)
     const cookieRequests = reads(cookieHeaders);
     const runs = { service: [], cookie: [], baseline: [] };
     for (const target of [service, baseline]) await load({ url: target.baseUrl, requests, duration: 2 }); // warm-up

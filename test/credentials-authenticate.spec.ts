@@ -7,7 +7,7 @@ const JSON_UTF8 = 'application/json; charset=utf-8';
 const HOUR = 3_600_000;
 const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 
-/** POST /v1/authenticate/{tenantId} (SPEC 3.4, extension): what a protocol adapter calls to check a device. */
+/** POST /v1/authenticate/{tenantId} (docs/credentials.md; an extension of Hono's API): what a protocol adapter calls to check a device. */
 describe('device authentication', () => {
   let t: TestApp;
   let api: Http;

@@ -22,7 +22,7 @@ const CONFIDENTIAL = ['pwd-plain', 'pwd-hash', 'salt', 'hash-function'];
 
 /**
  * Hono's CredentialsManagementIT and the credentials parts of CredentialsServiceTestBase, over HTTP,
- * plus what SPEC 3.4 adds (patch by id for PSK and RPK, encryption at rest, concurrency).
+ * plus what docs/credentials.md adds (patch by id for PSK and RPK, encryption at rest, concurrency).
  * Runs with Hono's own test settings: BCRYPT_MAX_COST=4, MAX_BODY_BYTES=2000.
  */
 describe('credentials (Hono management API)', () => {
@@ -450,7 +450,7 @@ describe('credentials (Hono management API)', () => {
     });
   });
 
-  describe('patch by secret id for PSK, RPK and generic secrets (SPEC 3.4)', () => {
+  describe('patch by secret id for PSK, RPK and generic secrets', () => {
     it('a PSK secret sent with only its id keeps its key; a new key replaces it', async () => {
       const { tenant, device } = await newDevice(api);
       await putOk(tenant, device, [psk('psk-1', 'first-key')]);

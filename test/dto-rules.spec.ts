@@ -1,6 +1,6 @@
 /**
  * One rule for optional fields and nested objects across every DTO: absent is fine, null is a wrong type,
- * a nested object is an object (not a list); plus the limits that keep one request cheap (SPEC 3.3, 3.4).
+ * a nested object is an object (not a list); plus the limits that keep one request cheap (docs/storage.md).
  */
 import { http, Http } from './setup/http';
 import { startTestApp, TestApp } from './setup/test-app';
@@ -71,7 +71,7 @@ describe('tenants, credentials and device authentication', () => {
   });
 });
 
-describe('at most 10 secrets per credential (SPEC 3.4)', () => {
+describe('at most 10 secrets per credential', () => {
   const passwords = (n: number) => Array.from({ length: n }, (_, i) => ({ 'pwd-plain': `password-${i}` }));
 
   it('11 pwd-plain secrets → 400 before any hashing, nothing stored', async () => {

@@ -1,5 +1,5 @@
 /**
- * HTTP input rules shared by the surfaces (SPEC 3.2, 4.2): body types per route, strict JSON, the body
+ * HTTP input rules shared by the surfaces (docs/http.md): body types per route, strict JSON, the body
  * limit for every body type before authentication, and the surface of absolute-form request targets.
  */
 import { request as httpRequest } from 'node:http';
@@ -263,7 +263,7 @@ describe('/ocpi echoes the X-Request-ID it logs', () => {
   });
 });
 
-describe('security headers (SPEC 4.2)', () => {
+describe('security headers', () => {
   it('Swagger UI: a Content-Security-Policy with frame-ancestors none, no framing, nosniff', async () => {
     for (const path of ['/api/docs', '/api/docs/', '/api/docs/swagger-ui-init.js', '/api/docs-json']) {
       const res = await http(t.baseUrl).get(path);

@@ -2,7 +2,7 @@ import { http, HttpResponse } from './setup/http';
 import { startTestApp, TestApp } from './setup/test-app';
 
 /**
- * SPEC 2.1: every example request of the served OpenAPI document succeeds when executed as shown against a
+ * Every example request of the served OpenAPI document succeeds when executed as shown against a
  * fresh server, and the error examples are the real answers. This walks /api/docs-json the way a newcomer
  * walks Swagger UI: authorised as an admin with Basic, every operation in a sensible order (each resource's
  * creates, then replaces, then reads; the deletes at the end, the most specific first), path and query

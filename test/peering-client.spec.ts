@@ -6,7 +6,7 @@ import { base64, envelope, ISO_SECOND, OcpiPeer, openOutboundToken, peerRow, pee
 /** Every token a test saw, for the final scan of logs and admin answers. */
 const seen = new Set<string>();
 
-/** SPEC 5.4: the admin API and the client side — the service registers with an in-test OCPI platform. */
+/** The admin API and the client side — the service registers with an in-test OCPI platform. */
 describe('peering: we register with a peer (client side) and the admin API', () => {
   let t: TestApp;
   let peer: OcpiPeer;

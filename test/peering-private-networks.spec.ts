@@ -4,7 +4,7 @@ import { startTestApp, TestApp } from './setup/test-app';
 import { ISO_SECOND, OcpiPeer, peerRow, peersApi } from './peering-helpers';
 
 /**
- * SPEC 5.1: without OCPI_ALLOW_PRIVATE_NETWORKS, URLs a peer hands us are never fetched when they resolve to
+ * Without OCPI_ALLOW_PRIVATE_NETWORKS, URLs a peer hands us are never fetched when they resolve to
  * loopback, private, link-local or unique-local addresses — and every peer of these tests is on 127.0.0.1.
  */
 describe('peering without OCPI_ALLOW_PRIVATE_NETWORKS', () => {

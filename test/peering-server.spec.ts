@@ -2,7 +2,7 @@ import { http, Http } from './setup/http';
 import { startTestApp, TestApp } from './setup/test-app';
 import { base64, envelope, ISO_SECOND, OCPI_VERSIONS, OcpiPeer, openOutboundToken, peerRow, peersApi, sha256, Version } from './peering-helpers';
 
-/** The server side of SPEC 5.3: an in-test OCPI platform registers with the service. */
+/** The server side of the handshake (docs/peering.md): an in-test OCPI platform registers with the service. */
 describe('peering: a peer registers with us (server side)', () => {
   let t: TestApp;
   let peer: OcpiPeer;

@@ -1,5 +1,5 @@
 /**
- * The schema stays distributable by tenant on Citus (SPEC 8, docs/scaling.md): every tenant-scoped
+ * The schema stays distributable by tenant on Citus (docs/scaling.md): every tenant-scoped
  * table's primary key and unique constraints lead with its tenant column, and every table is either
  * tenant-scoped or one of the small cross-tenant tables that become reference tables.
  */

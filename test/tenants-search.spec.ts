@@ -2,7 +2,7 @@ import { http, Http } from './setup/http';
 import { startTestApp, TestApp } from './setup/test-app';
 import { expectError, JSON_UTF8 } from './tenants-helpers';
 
-/** GET /v1/tenants: SPEC 3.5 over a fixed set of tenants in this suite's own database. */
+/** GET /v1/tenants: Hono's search (docs/storage.md) over a fixed set of tenants in this suite's own database. */
 describe('tenant search', () => {
   let t: TestApp;
   let api: Http;

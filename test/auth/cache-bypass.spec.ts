@@ -3,7 +3,7 @@ import { http } from '../setup/http';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { bearer, createToken, createUser, login } from './helpers';
 
-/** SPEC 8: without the notification connection the caches are off (correctness over speed) and /health says so. */
+/** Without the notification connection the caches are off (correctness over speed) and /health says so. */
 describe('caches without the notification connection', () => {
   let t: TestApp;
 

@@ -1,5 +1,5 @@
 /**
- * Cross-site request forgery (SPEC 4.2): state-changing requests another site makes a browser send with
+ * Cross-site request forgery (docs/http.md): state-changing requests another site makes a browser send with
  * its ambient credentials (the session cookie, cached Basic) are refused; a cross-site GET /api/cookie
  * opens no session. Requests without Origin / Sec-Fetch-Site (curl, scripts, Hono clients) are unaffected.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC 2.1: after `npm ci && npm start` someone can log in. With no operator and no ADMIN_*, the embedded
+ * After `npm ci && npm start` someone can log in. With no operator and no ADMIN_*, the embedded
  * database gets `admin` with a generated password in DATA_DIR/admin-password (mode 600); with DATABASE_URL
  * nobody is created and the console says how to create the first admin.
  */

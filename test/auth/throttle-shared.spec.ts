@@ -7,7 +7,7 @@ const count = (statuses: number[], status: number) => statuses.filter((s) => s =
 const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
 /**
- * The login throttle of SPEC 4.2 and 8: attempts counted in PostgreSQL before the password is checked,
+ * The login throttle (docs/operators.md, docs/instances.md): attempts counted in PostgreSQL before the password is checked,
  * shared by every instance, and never locking the owner out of an address it logged in from.
  * Two apps on one database stand for two instances (each has its own caches and throttle service).
  */

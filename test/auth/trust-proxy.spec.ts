@@ -4,7 +4,7 @@ import { startTestApp, TestApp } from '../setup/test-app';
 
 const secureOf = (setCookie: string | null) => (setCookie ?? '').split(';').map((part) => part.trim()).includes('Secure');
 
-/** TRUST_PROXY (SPEC 4.2): which peers' X-Forwarded-* are believed, and the session cookie's Secure flag. */
+/** TRUST_PROXY (docs/operators.md): which peers' X-Forwarded-* are believed, and the session cookie's Secure flag. */
 describe('TRUST_PROXY and the Secure cookie', () => {
   const apps: TestApp[] = [];
   afterAll(async () => {

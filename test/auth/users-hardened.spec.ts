@@ -2,7 +2,7 @@ import { http, Http } from '../setup/http';
 import { ADMIN, basic, startTestApp, TestApp } from '../setup/test-app';
 import { createUser } from './helpers';
 
-/** SPEC 4.1/4.2 rules on operators: one name per look-alike, grants on real tenants only, always an admin. */
+/** Rules on operators (docs/operators.md): one name per look-alike, grants on real tenants only, always an admin. */
 describe('users: look-alike names, grants that die with their tenant, the last admin', () => {
   let t: TestApp;
   let admin: Http;

@@ -1,5 +1,5 @@
 /**
- * Crash safety (SPEC 6): `kill -9` of the service under a stream of device creates loses no
+ * Crash safety: `kill -9` of the service under a stream of device creates loses no
  * acknowledged write. The service is the built server as a real process with its embedded PostgreSQL
  * under its own DATA_DIR; after the kill it is started again on the same DATA_DIR and every create
  * that got a 201 must be there.

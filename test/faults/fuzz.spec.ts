@@ -3,7 +3,7 @@
  * paths built from the real route table plus garbage, ids, query strings, headers, auth values and
  * bodies (malformed JSON, wrong types, huge strings, deep nesting, invalid UTF-8, SQL and path-traversal
  * text). Requests go over a raw node:http socket so paths are sent exactly as generated (no URL
- * normalisation). SPEC 6: no input yields a 5xx or crashes the process; and a rejected write (4xx)
+ * normalisation). No input yields a 5xx or crashes the process; and a rejected write (4xx)
  * leaves the database as it was (a fingerprint of every table is compared before and after).
  */
 import fc from 'fast-check';
@@ -410,7 +410,7 @@ describe('earlier 5xx findings, now 400s', () => {
   });
 });
 
-// ---- the input rules of SPEC 3.2 / 4.2: every JSON-only write refuses these, and nothing changes ----------
+// ---- the input rules of docs/http.md: every JSON-only write refuses these, and nothing changes ----------
 
 /** A number literal a double cannot hold: beyond its range, or so small it would become 0. */
 const lossyNumber = fc.oneof(

@@ -1,5 +1,5 @@
 /**
- * SPEC 8: two instances behind a real load balancer (Debian's HAProxy, health-checking /health). A mixed
+ * Two instances behind a real load balancer (Debian's HAProxy, health-checking /health). A mixed
  * workload runs through it — creates, If-Match updates, cookie logins and logouts, token deletes — while
  * one instance is killed with SIGKILL: the health check takes it out, clients see at most the requests
  * that were in flight on it, every acknowledged write is in the database, and nothing revoked is accepted.
@@ -111,7 +111,7 @@ describeWithHaproxy('two replicas behind HAProxy', () => {
     /** Acknowledged If-Match updates of the shared device: which version each replaced. */
     const sharedReplaced: string[] = [];
     const revocations: Record<string, number[]> = { logout: [], token: [] };
-    /** How often the first request after the acknowledged revocation was still accepted (SPEC 8 allows up to a second). */
+    /** How often the first request after the acknowledged revocation was still accepted (docs/instances.md allows up to a second). */
     const acceptedAfterAck: Record<string, number> = { logout: 0, token: 0 };
     let sent = 0;
     let killedAt = -1;

@@ -1,6 +1,6 @@
 /**
  * Several instances of the built server as separate processes on one database (the suite's own, copied
- * from the migrated template), the way SPEC 8 runs them. With helpers to act on either instance.
+ * from the migrated template), the way docs/instances.md runs them. With helpers to act on either instance.
  */
 import { Client } from 'pg';
 import { TEST_SECRET_KEY } from '../setup/test-app';

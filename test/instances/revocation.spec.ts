@@ -1,5 +1,5 @@
 /**
- * SPEC 8: two instances as separate processes on one database. Whatever one instance revokes, the other
+ * Two instances as separate processes on one database. Whatever one instance revokes, the other
  * refuses within a second although it had the credential cached; with the notification connections
  * killed nothing stale is accepted, and they come back by themselves.
  */
@@ -61,7 +61,7 @@ async function warm(attempt: () => Promise<Answer>): Promise<void> {
 }
 
 const delays: Record<string, number> = {};
-/** Answers the other instance still accepted after the revocation was acknowledged (SPEC 8 allows a second of them). */
+/** Answers the other instance still accepted after the revocation was acknowledged (docs/instances.md allows a second of them). */
 const accepted: Record<string, number> = {};
 const untilRefused = (attempt: () => Promise<Answer>, refused: number) =>
   msUntil(async () => {
@@ -192,7 +192,7 @@ describe('session expiry', () => {
       lastUse = Date.now();
       await sleep(1000);
     }
-    // the recorded use lags the real one by at most a tenth of the idle time (SPEC 4.3)
+    // the recorded use lags the real one by at most a tenth of the idle time (docs/instances.md)
     await sleep(Math.max(0, IDLE_SECONDS * 1000 * 0.85 - (Date.now() - lastUse)));
     expect((await me(a, { cookie })()).status).toBe(200);
     lastUse = Date.now();

@@ -1,7 +1,7 @@
 /**
  * `npm start` with no DATABASE_URL: the built server with its embedded PostgreSQL under DATA_DIR, as
  * real processes. Data survives a graceful restart, a kill -9 leaves an orphaned PostgreSQL that the
- * next start recovers from, and the public operations endpoints and logs do what the SPEC says.
+ * next start recovers from, and the public operations endpoints and logs do what docs/running.md says.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
@@ -163,7 +163,7 @@ const tmpFilesHolding = (secret: string) =>
     .map((entry) => entry.name);
 
 /**
- * SPEC 2.1: a clean clone in a mode-700 directory (as root: the `postgres` user can reach neither the
+ * A clean clone in a mode-700 directory (as root: the `postgres` user can reach neither the
  * clone's node_modules nor its .data), started with `npm start` itself. Lean: the clone reuses this
  * checkout's node_modules (hard links) and dist/ instead of `npm ci` and a build.
  */

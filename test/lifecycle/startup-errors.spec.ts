@@ -5,43 +5,27 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cleanUp, ensureBuilt, freePort, isAlive, postmasterPid, ROOT, spawnServer, tempDir } from './server-process';
 
-jest.setTimeout(60_000);
+// a loaded machine takes seconds to start node, and more to start an embedded PostgreSQL
+jest.setTimeout(90_000);
 
 beforeAll(() => ensureBuilt(), 180_000);
 afterAll(() => cleanUp());
 
 async function startFails(env: Record<string, string>) {
   const server = spawnServer({ PORT: String(await freePort()), DATA_DIR: tempDir(), ...env });
-  const exit = await server.waitForExit(20_000);
+  const exit = await server.waitForExit(60_000);
   return { exit, stderr: server.stderr().trim() };
 }
 
+/**
+ * Every configuration value loadConfig refuses, with its exact message, is in apps/registry/src/config/config.spec.ts;
+ * here one of them shows that the process stops with exit 1 and that message on one line.
+ */
 describe('configuration errors stop the start', () => {
-  it.each([
-    ['PORT', 'abc'],
-    ['PORT', '70000'],
-    ['BCRYPT_MAX_COST', '99'],
-    ['DATABASE_URL', 'notaurl'],
-    ['LOG_LEVEL', 'loud'],
-    ['MAX_BODY_BYTES', '-5'],
-    ['SECRET_KEY', 'short'],
-    ['OCPI_ROLE', 'KING'],
-    ['DATABASE_PREPARED_STATEMENTS', 'sometimes'],
-    ['AMQP_PORT', 'amqp'],
-    ['AMQPS_PORT', '99999'],
-    ['AMQP_TLS_KEY', '/only/the/key.pem'],
-  ])('%s=%s → exit 1 with one line naming the variable', async (name, value) => {
-    const { exit, stderr } = await startFails({ [name]: value });
+  it('PORT=abc → exit 1 with one line naming the variable', async () => {
+    const { exit, stderr } = await startFails({ PORT: 'abc' });
     expect(exit).toEqual({ code: 1, signal: null });
-    expect(stderr.split('\n')).toHaveLength(1);
-    expect(stderr).toContain(name);
-  });
-
-  it('DATABASE_URL without SECRET_KEY → exit 1, saying SECRET_KEY is required', async () => {
-    const { exit, stderr } = await startFails({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
-    expect(exit).toEqual({ code: 1, signal: null });
-    expect(stderr.split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(/SECRET_KEY is required with DATABASE_URL/);
+    expect(stderr).toBe('device-registry: configuration: PORT must be an integer, got "abc"');
   });
 });
 

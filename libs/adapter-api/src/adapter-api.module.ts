@@ -9,7 +9,7 @@ import { CredentialsApi } from './credentials-api';
 import { RegistrationApi } from './registration-api';
 import { TenantApi } from './tenant-api';
 
-/** Hono's adapter-facing Tenant, Device Registration and Credentials APIs over AMQP 1.0 (SPEC 7). */
+/** Hono's adapter-facing Tenant, Device Registration and Credentials APIs over AMQP 1.0 (docs/hono-adapters.md). */
 @Module({
   imports: [AuthModule, DevicesModule, CredentialsModule],
   providers: [AdapterApiRepository, TenantApi, RegistrationApi, CredentialsApi, ConnectionRights, AmqpServer],

@@ -105,7 +105,7 @@ function eventAddress(event: RegistryEvent): string {
 }
 
 /**
- * Hono's adapter-facing registry APIs over AMQP 1.0 (SPEC 7): Tenant, Device Registration and
+ * Hono's adapter-facing registry APIs over AMQP 1.0 (docs/hono-adapters.md): Tenant, Device Registration and
  * Credentials, request/response as Hono's ProtonBased*Client expects, plus the registry's change
  * notifications. Listens with the HTTP server and closes gracefully before the database pool does.
  */

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';
 import { CredentialCache } from './credential-cache';
+import { MeController } from './me/me.controller';
 import { CookieController } from './sessions/cookie.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
@@ -17,7 +18,7 @@ import { ThrottleRepository } from './throttle/throttle.repository';
 
 /** Operators: users, sessions, API tokens, and the global guard in front of every route. */
 @Module({
-  controllers: [CookieController, TokensController, UsersController],
+  controllers: [CookieController, MeController, TokensController, UsersController],
   providers: [
     UsersRepository,
     TokensRepository,

@@ -147,7 +147,7 @@ export class Authenticator {
 
   /**
    * Sliding expiry: records the use when the recorded one is older than a tenth of the idle time (the
-   * debounce SPEC 4.3 allows), and moves the entry's end only once the database has it. The update
+   * debounce docs/instances.md describes), and moves the entry's end only once the database has it. The update
    * only extends a session that is still live there; one that is gone is dropped.
    */
   private slide(idHash: string, entry: SessionEntry): Principal {

@@ -29,7 +29,7 @@ export interface SessionEntry extends Entry {
  * password on every call — pay for argon2 once, and a cookie costs no query per request. Keys are
  * keyed hashes of the credential (the SHA-256 of the cookie for sessions).
  *
- * Correct across instances (SPEC 8): every change that ends trust reaches every instance through
+ * Correct across instances (docs/instances.md): every change that ends trust reaches every instance through
  * LISTEN/NOTIFY and drops the entries it concerns. While the notification connection is down — and
  * before it first connects — nothing is served from here and nothing is stored (a change could be
  * missed); when it is back everything is cleared. `stamp()` before reading the database and passing it

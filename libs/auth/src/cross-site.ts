@@ -13,7 +13,7 @@ function ambient(request: FastifyRequest, principal: Principal): boolean {
   return /^\s*basic(\s|$)/i.test(request.headers.authorization ?? '');
 }
 
-/** Cross-site request forgery (SPEC 4.2): a state-changing request another site made with ambient credentials → 403. */
+/** Cross-site request forgery (docs/http.md): a state-changing request another site made with ambient credentials → 403. */
 export function refuseCrossSiteWrites(request: FastifyRequest, principal: Principal, publicUrl: string): void {
   if (isStateChanging(request.method) && isCrossSite(request, publicUrl) && ambient(request, principal)) {
     throw forbidden('cross-site request refused');

@@ -4,7 +4,7 @@ export * from './errors/registry-errors';
 export * from './errors/database-unavailable';
 export * from './errors/exception.filter';
 export * from './http/configure-http';
-export * from './http/json-body';
+export * from './http/body-parsers';
 export * from './http/etag';
 export * from './http/request-path';
 export * from './http/cross-site';

@@ -8,7 +8,11 @@ export interface RegistryConfig {
   adminUsername: string | undefined;
   adminPassword: string | undefined;
   maxBodyBytes: number;
-  bcryptMaxCost: number;
+  /**
+   * BCRYPT_MAX_COST: the bcrypt cost `pwd-plain` secrets are hashed at, and the highest cost a pre-hashed bcrypt
+   * `pwd-hash` may have (Hono's name for the limit; one value so a stored hash never costs more than a new one).
+   */
+  bcryptCost: number;
   maxDevicesPerTenant: number;
   sessionIdleSeconds: number;
   /** Reverse proxies (addresses, CIDR ranges, or loopback/linklocal/uniquelocal) whose X-Forwarded-For/-Proto are believed. */
@@ -30,7 +34,7 @@ export interface RegistryConfig {
   databaseWaitSeconds: number;
   /** Named (server-side prepared) statements for hot reads; off behind a transaction-mode pooler that cannot keep them. */
   databasePreparedStatements: boolean;
-  /** Hono's adapter APIs over AMQP 1.0 (SPEC 7): plain and TLS ports (0: off); TLS only with a key and certificate. */
+  /** Hono's adapter APIs over AMQP 1.0 (docs/hono-adapters.md): plain and TLS ports (0: off); TLS only with a key and certificate. */
   amqp: { port: number; tlsPort: number; tlsKey: string | undefined; tlsCert: string | undefined };
 }
 

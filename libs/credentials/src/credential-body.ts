@@ -60,7 +60,7 @@ export interface CredentialRow {
 
 /** What preparing a body needs from outside: hashing and sealing are the service's. */
 export interface SecretTools {
-  bcryptMaxCost: number;
+  bcryptCost: number;
   hashPassword(password: string): Promise<PasswordHash>;
   sealPskKey(key: Buffer, secretId: string): string;
 }
@@ -148,7 +148,7 @@ async function prepareSecret(type: string, input: Json, tools: SecretTools, wher
       } else if (patches && input['hash-function'] === undefined && input['pwd-hash'] === undefined) {
         secret.keep = 'confidential';
       } else {
-        secret.confidential = { ...checkPreHashed(input, tools.bcryptMaxCost, where) };
+        secret.confidential = { ...checkPreHashed(input, tools.bcryptCost, where) };
       }
       break;
     }

@@ -16,7 +16,7 @@ import { PasswordHashing } from './password-hashing';
     CredentialsRepository,
     CredentialsService,
     DeviceAuthenticationService,
-    { provide: PasswordHashing, useFactory: (config: RegistryConfig) => new PasswordHashing(config.bcryptMaxCost), inject: [REGISTRY_CONFIG] },
+    { provide: PasswordHashing, useFactory: (config: RegistryConfig) => new PasswordHashing(config.bcryptCost), inject: [REGISTRY_CONFIG] },
   ],
   exports: [CredentialsService, CredentialsRepository],
 })

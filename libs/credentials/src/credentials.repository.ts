@@ -125,7 +125,6 @@ export class CredentialsRepository {
     }
   }
 
-  /** The credential of this type and auth-id in the tenant (through the unique index), with its device's and tenant's status. */
   /**
    * The tenant's trusted CAs with this subject DN (one query on the tenant's row): validity and
    * auth-id-template. Every writer stores `trusted-ca` as a list (storableTenant).
@@ -161,6 +160,7 @@ export class CredentialsRepository {
     return result.rows;
   }
 
+  /** The credential of this type and auth-id in the tenant (through the unique index), with its device's and tenant's status. */
   async findForAuthentication(tenantId: string, type: string, authId: string): Promise<CredentialForAuthentication | undefined> {
     const result = await this.db.query<CredentialForAuthentication>(
       {

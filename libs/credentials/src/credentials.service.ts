@@ -24,7 +24,7 @@ function versionOf(outcome: ReplaceOutcome, tenantId: string, deviceId: string):
   }
 }
 
-/** Hono's credentials management (SPEC 3.4); the SQL is the repository's. */
+/** Hono's credentials management (docs/credentials.md); the SQL is the repository's. */
 @Injectable()
 export class CredentialsService {
   private readonly pskCipher: SecretCipher;
@@ -51,7 +51,7 @@ export class CredentialsService {
    */
   async update(tenantId: string, deviceId: string, body: Array<Record<string, unknown>>, expected: string[] | null): Promise<string> {
     const tools: SecretTools = {
-      bcryptMaxCost: this.config.bcryptMaxCost,
+      bcryptCost: this.config.bcryptCost,
       hashPassword: (password) => this.hashing.hash(password),
       sealPskKey: (key, secretId) => this.pskCipher.seal(key, pskAssociatedData(tenantId, secretId)),
     };

@@ -26,7 +26,7 @@ function issuerDnOf(text: string): string {
 }
 
 /**
- * Checks a device's credentials for a protocol adapter (SPEC 3.4, extension): 200 with the device's
+ * Checks a device's credentials for a protocol adapter (docs/credentials.md; an extension of Hono's API): 200 with the device's
  * identity, or one and the same 401 whatever went wrong — unknown tenant, device or auth-id, anything
  * disabled, no secret valid now, a wrong password. Attempts are counted before the check, per calling
  * account and (tenant, auth-id): one adapter account's failures do not lock the device out for another.

@@ -12,7 +12,7 @@ export type TokenEncoding = 'raw' | 'base64';
 export const otherEncoding = (encoding: TokenEncoding): TokenEncoding => (encoding === 'raw' ? 'base64' : 'raw');
 
 /**
- * The encoding a call to a peer tries first (SPEC 5.1; the client retries once with the other on a 401 or
+ * The encoding a call to a peer tries first (docs/peering.md; the client retries once with the other on a 401 or
  * 403). The peer's `token_encoding` override wins. Calls of 2.2.1, which made Base64 explicit, go Base64.
  * Other calls (2.0, 2.1.1, and the versions call with TOKEN_A before a version is chosen) go raw, or as the
  * peer accepted the previous call of the same exchange.

@@ -71,7 +71,7 @@ export class PeerDiscovery {
     const versionsCall = describeCall('GET', request.url);
     const versions = await this.client
       .call({ method: 'GET', url: request.url, token, encoding: firstEncoding(request.current, override), correlationId })
-      .catch((error) => failed('versions', `could not read the peer's versions: ${messageOf(error)}`));
+      .catch((error) => failed('versions', `could not read the peer's versions: ${peerCallMessageOrRethrow(error)}`));
     if (!Array.isArray(versions.data)) failed('versions', `could not read the peer's versions: ${versionsCall}: data is not a list of versions`);
     const known: Array<{ version: OcpiVersion; url: string }> = [];
     const offered: unknown[] = [];
@@ -91,7 +91,7 @@ export class PeerDiscovery {
     const detailsCall = describeCall('GET', entry.url);
     const details = await this.client
       .call({ method: 'GET', url: entry.url, token, encoding: firstEncoding(version, override, versions.encoding), correlationId })
-      .catch((error) => failed('details', `could not read the peer's OCPI ${version} details: ${messageOf(error)}`));
+      .catch((error) => failed('details', `could not read the peer's OCPI ${version} details: ${peerCallMessageOrRethrow(error)}`));
     const data = details.data;
     if (!isObject(data) || !Array.isArray(data.endpoints)) failed('details', `could not read the peer's OCPI ${version} details: ${detailsCall}: data is not version details with endpoints`);
     if (data.version !== version) failed('details', `could not read the peer's OCPI ${version} details: ${detailsCall}: details of version ${shown(data.version)}, expected ${version}`);
@@ -109,8 +109,8 @@ function failed(step: DiscoveryStep, message: string): never {
   throw new DiscoveryError(step, message);
 }
 
-/** The message of a failed call to a peer; anything else is a bug of ours and goes on as it is. */
-export function messageOf(error: unknown): string {
+/** The message of a failed call to a peer; anything else is a bug of ours and is thrown again as it is. */
+export function peerCallMessageOrRethrow(error: unknown): string {
   if (error instanceof PeerCallError) return error.message;
   throw error;
 }

@@ -6,7 +6,7 @@ import { InvitePeerDto, RegisterPeerDto, UpdatePeerDto } from './dto/peer.dto';
 import { mapPeer, PeerView } from './dto/peer-view';
 import { OcpiClient, PeerCallError } from './ocpi-client';
 import { firstEncoding, isOcpiVersion, OcpiVersion, ourCredentials, ourVersionsUrl, TokenEncoding } from './ocpi-versions';
-import { DiscoveredPeer, DiscoveryError, messageOf, PeerDiscovery } from './peer-discovery';
+import { DiscoveredPeer, DiscoveryError, peerCallMessageOrRethrow, PeerDiscovery } from './peer-discovery';
 import { PeerLeases } from './peer-leases';
 import { hashPeerToken, newPeerToken, PeerTokenCipher } from './peer-tokens';
 import { PeersRepository, StoredPeer } from './peers.repository';
@@ -198,7 +198,7 @@ export class PeersService {
               correlationId: randomUUID(),
             });
           } catch (error) {
-            lastError = `unregistered here, but the peer did not confirm: ${messageOf(error)}`;
+            lastError = `unregistered here, but the peer did not confirm: ${peerCallMessageOrRethrow(error)}`;
           }
         }
       }

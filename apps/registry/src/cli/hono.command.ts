@@ -47,9 +47,9 @@ export const importCommand: CliCommand = {
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) throw usageError('--batch-size takes a number from 1 to 10000');
     const dryRun = options['dry-run'] !== undefined;
     const cipher = new SecretCipher(resolveSecretKey(config), PSK_KEY_INFO);
-    const hashing = new PasswordHashing(config.bcryptMaxCost);
+    const hashing = new PasswordHashing(config.bcryptCost);
     const toolsFor = (tenantId: string): SecretTools => ({
-      bcryptMaxCost: config.bcryptMaxCost,
+      bcryptCost: config.bcryptCost,
       hashPassword: (password) => hashing.hash(password),
       sealPskKey: (key, secretId) => cipher.seal(key, pskAssociatedData(tenantId, secretId)),
     });

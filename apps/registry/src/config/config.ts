@@ -109,7 +109,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), tty = pr
     adminUsername,
     adminPassword,
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16000, 64, 100 * 1024 * 1024),
-    bcryptMaxCost: integer(env, 'BCRYPT_MAX_COST', 10, 4, 31),
+    bcryptCost: integer(env, 'BCRYPT_MAX_COST', 10, 4, 31),
     maxDevicesPerTenant: integer(env, 'MAX_DEVICES_PER_TENANT', -1, -1),
     sessionIdleSeconds: integer(env, 'SESSION_IDLE_SECONDS', 180, 1),
     trustProxy: proxies(env, 'TRUST_PROXY'),

@@ -18,7 +18,7 @@ function decodedName(name: string): string {
 }
 
 /**
- * A request target fit for a log line (SPEC 4.2): the decoded path as the router sees it, with the token
+ * A request target fit for a log line (docs/http.md): the decoded path as the router sees it, with the token
  * of /api/token/<TOKEN> replaced by "***", and the decoded names of the query parameters, never their
  * values (`/api/me?username&password`), however the secrets were spelled.
  */

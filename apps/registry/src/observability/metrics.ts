@@ -1,6 +1,4 @@
-import { Controller, Get, Header, Injectable } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '@app/auth';
+import { Injectable } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
@@ -49,18 +47,5 @@ export class Metrics {
       series.latency.observe(reply.elapsedTime / 1000);
       done();
     });
-  }
-}
-
-@ApiExcludeController()
-@Controller()
-export class MetricsController {
-  constructor(private readonly metrics: Metrics) {}
-
-  @Public()
-  @Get('metrics')
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
   }
 }

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
-import { Metrics, MetricsController } from './metrics';
+import { Metrics } from './metrics';
+import { MetricsController } from './metrics.controller';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],

@@ -6,7 +6,7 @@ import { mixesScripts } from '../users/username';
 /** Letters (any script), digits and _ . @ + -: no spaces, and no colon (HTTP Basic splits there). */
 export const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
 
-/** One script per name (SPEC 4.2): `rοss` with a Greek omicron is not a second `ross`. */
+/** One script per name (docs/operators.md): `rοss` with a Greek omicron is not a second `ross`. */
 const IsSingleScript = () =>
   ValidateBy({
     name: 'isSingleScript',

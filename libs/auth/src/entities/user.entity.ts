@@ -23,7 +23,10 @@ export class UserEntity {
   @Column({ type: 'boolean', default: false })
   admin: boolean;
 
-  /** Moves on every password change, disable or delete: cached verifications older than this are void. */
+  /**
+   * When the password last changed or the user was last disabled (its sessions end then). A record only: cached
+   * verifications end through the database's change notifications (docs/instances.md), not by reading this.
+   */
   @Column({ name: 'credentials_changed', type: 'timestamptz' })
   credentialsChanged: Date;
 

@@ -2,33 +2,18 @@ import { ApiError, RequiredBody } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../authenticated.decorator';
-import { CreateUserDto, MeDto, UpdateUserDto, USER_EXAMPLES, UserViewDto } from '../dto/user.dto';
-import { CurrentPrincipal, Principal } from '../principal';
+import { CreateUserDto, UpdateUserDto, USER_EXAMPLES, UserViewDto } from '../dto/user.dto';
 import { UsersService, UserView } from './users.service';
 
 const USERS_ADMIN = { right: 'users.admin', adminOnly: true } as const;
 
 /** Operators and their tenant grants (admins with `users.admin`). */
 @ApiTags('operators')
-@Controller('api')
+@Controller('api/users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
-  @Get('me')
-  @Authenticated({ right: 'auth' })
-  @ApiOperation({ summary: 'Who am I: username, admin, permit, how I authenticated, my tenants' })
-  @ApiResponse({ status: 200, type: MeDto })
-  me(@CurrentPrincipal() principal: Principal) {
-    return {
-      username: principal.username,
-      admin: principal.admin,
-      permit: principal.permit.text,
-      via: principal.via,
-      tenants: [...principal.grants].map(([tenant, access]) => ({ tenant, access })),
-    };
-  }
-
-  @Get('users')
+  @Get()
   @Authenticated(USERS_ADMIN)
   @ApiOperation({ summary: 'List users' })
   @ApiResponse({ status: 200, type: [UserViewDto] })
@@ -36,7 +21,7 @@ export class UsersController {
     return this.users.list();
   }
 
-  @Post('users')
+  @Post()
   @Authenticated(USERS_ADMIN)
   @ApiOperation({ summary: 'Create a user' })
   @ApiBody({ type: CreateUserDto, examples: USER_EXAMPLES.create })
@@ -47,7 +32,7 @@ export class UsersController {
     return this.users.create(body);
   }
 
-  @Get('users/:username')
+  @Get(':username')
   @Authenticated(USERS_ADMIN)
   @ApiOperation({ summary: 'Get a user' })
   @ApiResponse({ status: 200, type: UserViewDto })
@@ -56,7 +41,7 @@ export class UsersController {
     return this.users.get(username);
   }
 
-  @Put('users/:username')
+  @Put(':username')
   @Authenticated(USERS_ADMIN)
   @ApiOperation({ summary: 'Change a user (partial); a new password or a disable ends its sessions' })
   @ApiBody({ type: UpdateUserDto, examples: USER_EXAMPLES.update })
@@ -68,7 +53,7 @@ export class UsersController {
     return this.users.update(username, body);
   }
 
-  @Delete('users/:username')
+  @Delete(':username')
   @Authenticated(USERS_ADMIN)
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user with its tokens and sessions' })

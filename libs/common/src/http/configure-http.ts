@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { assertJsonBody, registerBodyParsers } from './json-body';
+import { assertJsonBody, registerBodyParsers } from './body-parsers';
 import { surfaceOf } from '../errors/surface';
 import { registerCorsPreflight, setCorsHeaders } from './cors';
 import { withFinalNewline } from './json-newline';
@@ -7,7 +7,7 @@ import { setOcpiHeaders } from './ocpi-headers';
 import { requestPath } from './request-path';
 import { registerSecurityHeaders } from './security-headers';
 
-/** /api routes that take JSON only (SPEC 4.2); /api/token also takes OVMS's form bodies. */
+/** /api routes that take JSON only (docs/http.md); /api/token also takes OVMS's form bodies. */
 const JSON_ONLY_API = /^\/api\/(users|peers)(\/|$)/;
 
 /** The status a JSON-only route answers another body type with: 400 under /v1 (3.2), 415 under /api (4.2). */

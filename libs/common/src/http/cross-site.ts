@@ -11,7 +11,7 @@ function originOf(url: string): string | undefined {
 }
 
 /**
- * Whether a browser sent this request from another site (SPEC 4.2): `Sec-Fetch-Site: cross-site`, or an
+ * Whether a browser sent this request from another site (docs/http.md): `Sec-Fetch-Site: cross-site`, or an
  * `Origin` that is neither the request's own (the scheme, Host and port it was sent to) nor PUBLIC_URL's.
  * `Origin: null` (sandboxed frames, some redirects) is foreign. Requests without either header — curl,
  * scripts, Hono clients — are not cross-site.

@@ -4,14 +4,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsString, Matches, MaxLength } from 'class-validator';
 import { HASH_FUNCTIONS } from '../password-hashing';
 
-/** Hono's patterns (SPEC 3.2). */
+/** Hono's patterns (docs/http.md). */
 export const CREDENTIAL_TYPE_PATTERN = /^[a-z0-9-]+$/;
 export const PASSWORD_AUTH_ID_PATTERN = /^[A-Za-z0-9_=.-]+$/;
 export const MAX_TYPE_LENGTH = 256;
 
 export const TYPES = { password: 'hashed-password', psk: 'psk', x509: 'x509-cert', rpk: 'rpk' } as const;
 
-/** SPEC 3.4: one authentication attempt verifies at most this many secrets (bcrypt is expensive by design). */
+/** One authentication attempt verifies at most this many secrets (bcrypt is expensive by design). */
 export const MAX_SECRETS_PER_CREDENTIAL = 10;
 const SECRET = 'each secret must be a JSON object';
 

@@ -4,7 +4,7 @@ import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 export const AUTHENTICATION_TYPES = ['hashed-password', 'x509-cert'] as const;
 
-/** What a protocol adapter sends to check a device's credentials (SPEC 3.4, extension). */
+/** What a protocol adapter sends to check a device's credentials (docs/credentials.md; an extension of Hono's API). */
 export class DeviceAuthenticationDto {
   @ApiProperty({ enum: AUTHENTICATION_TYPES })
   @IsIn(AUTHENTICATION_TYPES, { message: `type must be one of ${AUTHENTICATION_TYPES.join(', ')}` })

@@ -35,7 +35,7 @@ export const registryEvent = {
 export const isEnabled = (body: Record<string, unknown>): boolean => body.enabled !== false;
 
 /**
- * Publishes a change of the registry to every instance (Hono's notifications, SPEC 7), after the write
+ * Publishes a change of the registry to every instance (Hono's notifications, docs/hono-adapters.md), after the write
  * that made it: the management services call it once per write, the import once per batch. A failure to
  * publish is logged, never turned into a failed write (the write is committed by then).
  */

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Operators: users, their tenant grants, API tokens and cookie sessions (SPEC section 4). */
+/** Operators: users, their tenant grants, API tokens and cookie sessions (docs/operators.md). */
 export class Operators1767225700000 implements MigrationInterface {
   name = 'Operators1767225700000';
 

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Device credentials (SPEC 3.4): one row per credential, so that `(tenant, type, auth-id)` is a unique
+ * Device credentials (docs/credentials.md): one row per credential, so that `(tenant, type, auth-id)` is a unique
  * constraint and two devices can never both hold one auth-id, whatever the concurrency. The device's
  * credentials version (the ETag of its set) is a column on the device row, which every write locks.
  * See docs/credentials.md.

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * OCPI peers (SPEC section 5): one row per partner platform, on either side of the credentials handshake.
+ * OCPI peers (docs/peering.md): one row per partner platform, on either side of the credentials handshake.
  * Tokens the peer presents to us are stored as SHA-256 hashes, the token we present to the peer is
  * encrypted with SECRET_KEY (AES-256-GCM). See docs/peering.md.
  */

@@ -2,7 +2,7 @@ import { foldUsername } from '@app/auth';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Operators, hardened: the login throttle shared by every instance (SPEC 4.2, 8), the addresses known
+ * Operators, hardened: the login throttle shared by every instance (docs/operators.md), the addresses known
  * for a user, tenant grants that die with their tenant, and usernames folded with NFKC + case folding.
  */
 export class OperatorsHardened1767226100000 implements MigrationInterface {

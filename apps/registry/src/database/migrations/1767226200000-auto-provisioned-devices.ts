@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Devices created by auto-provisioning (Hono's AMQP adapter APIs, SPEC 7) say so in their status. */
+/** Devices created by auto-provisioning (Hono's AMQP adapter APIs, docs/hono-adapters.md) say so in their status. */
 export class AutoProvisionedDevices1767226200000 implements MigrationInterface {
   name = 'AutoProvisionedDevices1767226200000';
 

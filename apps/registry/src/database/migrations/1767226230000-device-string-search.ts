@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Wildcard filters on any body field (SPEC 3.5) through one index: a trigram GIN index over the text of
+ * Wildcard filters on any body field (docs/storage.md) through one index: a trigram GIN index over the text of
  * a device's string leaves. A search narrows with it and re-checks the real value at the pointer, so
  * results and totals stay exact. See docs/storage.md for what it costs.
  */
