@@ -14,6 +14,7 @@ import { AutoProvisionedDevices1767226200000 } from './migrations/1767226200000-
 import { DeviceStringSearch1767226230000 } from './migrations/1767226230000-device-string-search';
 import { TenantAliases1767226240000 } from './migrations/1767226240000-tenant-aliases';
 import { AuthChangeNotifications1767226250000 } from './migrations/1767226250000-auth-change-notifications';
+import { CredentialsPrimaryKey1767226260000 } from './migrations/1767226260000-credentials-primary-key';
 
 /** Migrations in the order they run. Never `synchronize`. */
 export const MIGRATIONS = [
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   DeviceStringSearch1767226230000,
   TenantAliases1767226240000,
   AuthChangeNotifications1767226250000,
+  CredentialsPrimaryKey1767226260000,
 ];
 export const ENTITIES = [
   TenantEntity,

@@ -1,7 +1,10 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import { UserEntity } from './user.entity';
 
 /** An OVMS-style API token. Only its SHA-256 is stored, plus the first characters for the masked listing. */
 @Entity({ name: 'api_tokens' })
+@Unique('api_tokens_token_hash_key', ['tokenHash'])
+@Index('api_tokens_user_idx', ['userId'])
 export class ApiTokenEntity {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
@@ -9,7 +12,7 @@ export class ApiTokenEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @Column({ name: 'token_hash', type: 'text', unique: true })
+  @Column({ name: 'token_hash', type: 'text' })
   tokenHash: string;
 
   @Column({ name: 'token_prefix', type: 'text' })
@@ -24,12 +27,17 @@ export class ApiTokenEntity {
   @Column({ type: 'text' })
   permit: string;
 
-  @Column({ type: 'timestamptz' })
+  @Column({ type: 'timestamptz', default: () => 'now()' })
   created: Date;
 
-  @Column({ type: 'timestamptz' })
+  @Column({ type: 'timestamptz', default: () => 'now()' })
   refreshed: Date;
 
   @Column({ name: 'last_used', type: 'timestamptz', nullable: true })
   lastUsed: Date | null;
+
+  /** Goes with its user. */
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'api_tokens_user_id_fkey' })
+  user?: UserEntity;
 }

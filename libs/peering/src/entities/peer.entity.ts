@@ -1,7 +1,15 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A partner platform of the OCPI credentials handshake (the migration 1767225900000-peering has the details). */
 @Entity({ name: 'peers' })
+@Check('peers_side_check', `side IN ('server', 'client')`)
+@Check('peers_status_check', `status IN ('invited', 'registered', 'unregistered', 'failed')`)
+@Check('peers_token_encoding_check', `token_encoding IN ('raw', 'base64')`)
+// a presented token finds its peer; unique among the peers that have one
+@Index('peers_token_a_hash_key', ['tokenAHash'], { unique: true, where: 'token_a_hash IS NOT NULL' })
+@Index('peers_inbound_token_hash_key', ['inboundTokenHash'], { unique: true, where: 'inbound_token_hash IS NOT NULL' })
+// the listing's order
+@Index('peers_created_idx', ['created', 'id'])
 export class PeerEntity {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
@@ -55,10 +63,10 @@ export class PeerEntity {
   @Column({ name: 'busy_until', type: 'timestamptz', nullable: true })
   busyUntil: Date | null;
 
-  @Column({ type: 'timestamptz' })
+  @Column({ type: 'timestamptz', default: () => 'now()' })
   created: Date;
 
-  @Column({ type: 'timestamptz' })
+  @Column({ type: 'timestamptz', default: () => 'now()' })
   updated: Date;
 }
 
