@@ -9,7 +9,7 @@ import { CliArguments, CliCommand, CliError, flag, stringOption, usageError } fr
 import { withApplication } from './database';
 import { exportHono } from './hono/export';
 import { Counts, HonoImport, ImportReport, readHonoFiles } from './hono/import';
-import { Progress } from './progress';
+import { ProgressOutput } from './progress';
 
 /** Problems printed one per line on stderr; past this many only the count. */
 const MAX_PROBLEM_LINES = 1000;
@@ -47,10 +47,11 @@ export const importCommand: CliCommand = {
     const batchSize = Number(stringOption(args, 'batch-size') ?? 1000);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) throw usageError('--batch-size takes a number from 1 to 10000');
     const dryRun = flag(args, 'dry-run');
+    const output = new ProgressOutput();
     let problems = 0;
     const problem = (line: string) => {
-      // on a terminal, the line replaces the progress bar, which is drawn again below it
-      if (++problems <= MAX_PROBLEM_LINES) process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}${line}\n`);
+      // on a terminal, above the progress bar
+      if (++problems <= MAX_PROBLEM_LINES) output.log(line);
     };
     const started = Date.now();
     const report = await withApplication(config, (app) => {
@@ -66,7 +67,7 @@ export const importCommand: CliCommand = {
       return new HonoImport(services, { files, dryRun, update: flag(args, 'update'), batchSize }, (tenantId) => credentials.secretTools(tenantId), {
         problem: (line) => problem(`error: ${line}`),
         warning: (line) => problem(`warning: ${line}`),
-        progress: (label, total) => new Progress(`${dryRun ? 'checking' : 'importing'} ${label}`, total),
+        progress: (label, total) => output.start(`${dryRun ? 'checking' : 'importing'} ${label}`, total),
       }).run();
     });
     if (problems > MAX_PROBLEM_LINES) process.stderr.write(`… and ${problems - MAX_PROBLEM_LINES} more problems\n`);

@@ -4,6 +4,7 @@ import { DevicesRepository } from '@app/devices';
 import { TenantsRepository } from '@app/tenants';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 import { CliError } from '../command';
 import { Progress } from '../progress';
 import {
@@ -63,6 +64,9 @@ export interface ImportOutput {
 
 /** Secret tools for the credentials of one tenant (PSK keys are sealed with the tenant in their associated data). */
 export type ToolsFor = (tenantId: string) => SecretTools;
+
+/** Credentials being prepared at once: enough to keep every core hashing plain passwords. */
+const PREPARING_AT_ONCE = 64;
 
 const zero = (): Counts => ({ imported: 0, updated: 0, skipped: 0, failed: 0 });
 const key = (tenantId: string, deviceId: string) => `${tenantId}\u0000${deviceId}`;
@@ -360,6 +364,7 @@ export class HonoImport {
     const sets = new Map<string, CredentialSet>();
     /** (tenant, type, auth-id) → the device holding it in the file: one auth-id per tenant and type. */
     const authIds = new Map<string, string>();
+    const limit = pLimit(PREPARING_AT_ONCE);
     for (const [groupIndex, group] of groups.entries()) {
       const groupWhere = `${file}[${groupIndex}]`;
       if (!isObject(group) || typeof group.tenant !== 'string' || !Array.isArray(group.credentials)) {
@@ -370,10 +375,16 @@ export class HonoImport {
       }
       const tenantId = group.tenant;
       const tools = this.toolsFor(tenantId);
+      // prepared ahead, several at a time (plain passwords are hashed on the thread pool), checked in file order
+      const prepared = group.credentials.map((entry) =>
+        limit(() => readCredential(entry, tools).then((record) => ({ record }), (error: unknown) => ({ error }))),
+      );
       for (const [index, entry] of group.credentials.entries()) {
         const where = label(`${groupWhere}.credentials[${index}]`, tenantId, isObject(entry) ? entry['device-id'] : undefined);
         try {
-          const { deviceId, credential } = await readCredential(entry, tools);
+          const outcome = await prepared[index];
+          if ('error' in outcome) throw outcome.error;
+          const { deviceId, credential } = outcome.record;
           const authKey = `${tenantId}\u0000${credential.type}\u0000${credential.authId}`;
           const holder = authIds.get(authKey);
           if (holder !== undefined) {
