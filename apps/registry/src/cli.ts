@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/config';
 import { CliCommand, CliError, parseCommandLine, usageError } from './cli/command';
 import { COMMANDS } from './cli/commands';
 
@@ -42,7 +41,8 @@ async function dispatch(argv: string[]): Promise<number> {
     return 0;
   }
   const command = find(name);
-  const parsed = parseCommandLine(command, args); // a wrong command line fails before anything is started
+  const parsed = parseCommandLine(command, args); // a wrong command line fails before anything is loaded
+  const { ConfigError, loadConfig } = await import('./config/config');
   const env = { ...process.env };
   if (!command.needsSecretKey && !env.SECRET_KEY) env.SECRET_KEY = UNUSED_SECRET_KEY;
   let config;
@@ -52,7 +52,8 @@ async function dispatch(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) throw new CliError(`configuration: ${error.message}`);
     throw error;
   }
-  await command.run(parsed, { config, print: (line) => process.stdout.write(`${line}\n`) });
+  const run = await command.load();
+  await run(parsed, { config, print: (line) => process.stdout.write(`${line}\n`) }, command);
   return 0;
 }
 

@@ -27,8 +27,12 @@ export interface CliCommand {
   needsSecretKey?: boolean;
   /** The options it takes (none when absent); anything else on the command line is a positional argument. */
   options?: CliOptions;
-  run(args: CliArguments, context: CliContext): Promise<void>;
+  /** Loads what runs it only when it runs: `help` and a wrong command line never load the application. */
+  load(): Promise<CommandRun>;
 }
+
+/** What a command does, given its parsed arguments. */
+export type CommandRun = (args: CliArguments, context: CliContext, command: CliCommand) => Promise<void>;
 
 /** A failure the user can act on: printed as one line, exit code 1 (2 for a wrong command line). */
 export class CliError extends Error {

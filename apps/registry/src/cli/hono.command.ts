@@ -5,7 +5,7 @@ import { DevicesRepository } from '@app/devices';
 import { TenantsRepository } from '@app/tenants';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CliArguments, CliCommand, CliError, flag, stringOption, usageError } from './command';
+import { CliArguments, CliCommand, CliError, CommandRun, flag, stringOption, usageError } from './command';
 import { withApplication } from './database';
 import { exportHono } from './hono/export';
 import { Counts, HonoImport, ImportReport, readHonoFiles } from './hono/import';
@@ -34,66 +34,53 @@ function summary(report: ImportReport, dryRun: boolean): string[] {
 }
 
 /** `import hono <dir> [--dry-run] [--update] [--batch-size n]` */
-export const importCommand: CliCommand = {
-  name: 'import',
-  usage: 'import hono <dir> [--dry-run] [--update] [--batch-size <n>]',
-  summary: "load tenants.json, device-identities.json and credentials.json of Hono's file-based registry (or its example-*.json)",
-  needsSecretKey: true,
-  options: { 'dry-run': { type: 'boolean' }, update: { type: 'boolean' }, 'batch-size': { type: 'string' } },
-  async run(args, { config, print }) {
-    const dir = source(args, importCommand);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${dir} is not a directory`);
-    const files = readHonoFiles(dir); // before any database or key is touched
-    const batchSize = Number(stringOption(args, 'batch-size') ?? 1000);
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) throw usageError('--batch-size takes a number from 1 to 10000');
-    const dryRun = flag(args, 'dry-run');
-    const output = new ProgressOutput();
-    let problems = 0;
-    const problem = (line: string) => {
-      // on a terminal, above the progress bar
-      if (++problems <= MAX_PROBLEM_LINES) output.log(line);
+export const runImport: CommandRun = async (args, { config, print }, command) => {
+  const dir = source(args, command);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${dir} is not a directory`);
+  const files = readHonoFiles(dir); // before any database or key is touched
+  const batchSize = Number(stringOption(args, 'batch-size') ?? 1000);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) throw usageError('--batch-size takes a number from 1 to 10000');
+  const dryRun = flag(args, 'dry-run');
+  const output = new ProgressOutput();
+  let problems = 0;
+  const problem = (line: string) => {
+    // on a terminal, above the progress bar
+    if (++problems <= MAX_PROBLEM_LINES) output.log(line);
+  };
+  const started = Date.now();
+  const report = await withApplication(config, (app) => {
+    const services = {
+      db: app.get(Database),
+      tenants: app.get(TenantsRepository),
+      devices: app.get(DevicesRepository),
+      credentials: app.get(CredentialsRepository),
+      events: app.get(RegistryEvents),
     };
-    const started = Date.now();
-    const report = await withApplication(config, (app) => {
-      const services = {
-        db: app.get(Database),
-        tenants: app.get(TenantsRepository),
-        devices: app.get(DevicesRepository),
-        credentials: app.get(CredentialsRepository),
-        events: app.get(RegistryEvents),
-      };
-      // secrets are stored exactly as the credentials API stores them
-      const credentials = app.get(CredentialsService);
-      return new HonoImport(services, { files, dryRun, update: flag(args, 'update'), batchSize }, (tenantId) => credentials.secretTools(tenantId), {
-        problem: (line) => problem(`error: ${line}`),
-        warning: (line) => problem(`warning: ${line}`),
-        progress: (label, total) => output.start(`${dryRun ? 'checking' : 'importing'} ${label}`, total),
-      }).run();
-    });
-    if (problems > MAX_PROBLEM_LINES) process.stderr.write(`… and ${problems - MAX_PROBLEM_LINES} more problems\n`);
-    const seconds = (Date.now() - started) / 1000;
-    print(`import hono ${dir}${dryRun ? ' (dry run: nothing written)' : ''}`);
-    for (const line of summary(report, dryRun)) print(line);
-    print(`${report.warnings} warnings, ${seconds.toFixed(1)}s`);
-    const failed = report.tenants.failed + report.devices.failed + report.credentials.failed;
-    if (failed > 0) throw new CliError(`import: ${failed} records failed (listed above)`);
-  },
+    // secrets are stored exactly as the credentials API stores them
+    const credentials = app.get(CredentialsService);
+    return new HonoImport(services, { files, dryRun, update: flag(args, 'update'), batchSize }, (tenantId) => credentials.secretTools(tenantId), {
+      problem: (line) => problem(`error: ${line}`),
+      warning: (line) => problem(`warning: ${line}`),
+      progress: (label, total) => output.start(`${dryRun ? 'checking' : 'importing'} ${label}`, total),
+    }).run();
+  });
+  if (problems > MAX_PROBLEM_LINES) process.stderr.write(`… and ${problems - MAX_PROBLEM_LINES} more problems\n`);
+  const seconds = (Date.now() - started) / 1000;
+  print(`import hono ${dir}${dryRun ? ' (dry run: nothing written)' : ''}`);
+  for (const line of summary(report, dryRun)) print(line);
+  print(`${report.warnings} warnings, ${seconds.toFixed(1)}s`);
+  const failed = report.tenants.failed + report.devices.failed + report.credentials.failed;
+  if (failed > 0) throw new CliError(`import: ${failed} records failed (listed above)`);
 };
 
 /** `export hono <dir>` */
-export const exportCommand: CliCommand = {
-  name: 'export',
-  usage: 'export hono <dir>',
-  summary: "write the registry as Hono's file-based registry files (PSK keys decrypted)",
-  needsSecretKey: true,
-  async run(args, { config, print }) {
-    const dir = source(args, exportCommand);
-    const started = Date.now();
-    const report = await withApplication(config, (app) => exportHono(app.get(Database), dir, new SecretCipher(app.get<string>(SECRET_KEY), PSK_KEY_INFO)));
-    print(
-      `export hono ${dir}: ${report.tenants} tenants, ${report.devices} devices, ${report.credentials} credentials ` +
-        `(${((Date.now() - started) / 1000).toFixed(1)}s)`,
-    );
-  },
+export const runExport: CommandRun = async (args, { config, print }, command) => {
+  const dir = source(args, command);
+  const started = Date.now();
+  const report = await withApplication(config, (app) => exportHono(app.get(Database), dir, new SecretCipher(app.get<string>(SECRET_KEY), PSK_KEY_INFO)));
+  print(
+    `export hono ${dir}: ${report.tenants} tenants, ${report.devices} devices, ${report.credentials} credentials ` +
+      `(${((Date.now() - started) / 1000).toFixed(1)}s)`,
+  );
 };
 

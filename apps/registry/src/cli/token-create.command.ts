@@ -1,31 +1,25 @@
-import { CliCommand, CliError, stringOption, usageError } from './command';
+import { CliError, CommandRun, stringOption, usageError } from './command';
 import { issueToken, TokenFields, tokenFields, TokensRepository, UsersRepository } from '@app/auth';
 import { RegistryError } from '@app/common';
 import { withApplication } from './database';
 
 /** `token:create alice --permit auth,registry.write`: prints the new API token (shown only here). */
-export const tokenCreateCommand: CliCommand = {
-  name: 'token:create',
-  usage: 'token:create <username> [--permit <permit>] [--application <name>] [--purpose <text>]',
-  summary: "create an API token for a user and print it (the OVMS POST /api/token, from the shell)",
-  options: { permit: { type: 'string' }, application: { type: 'string' }, purpose: { type: 'string' } },
-  async run(args, { config, print }) {
-    if (args.positionals.length !== 1) throw usageError(`usage: ${tokenCreateCommand.usage}`);
-    const username = args.positionals[0];
-    let fields: TokenFields;
-    try {
-      fields = tokenFields({ permit: stringOption(args, 'permit'), application: stringOption(args, 'application'), purpose: stringOption(args, 'purpose') });
-    } catch (error) {
-      throw usageError((error as Error).message);
-    }
-    const token = await withApplication(config, async (app) => {
-      // the repositories of the application's AuthModule, and the API's rule for what a token may carry
-      const user = await app.get(UsersRepository, { strict: false }).findByName(username);
-      if (!user) throw new CliError(`no user ${username}`);
-      return issueToken(app.get(TokensRepository, { strict: false }), user, fields).catch((error: unknown) => {
-        throw error instanceof RegistryError ? usageError(error.message) : error;
-      });
+export const runTokenCreate: CommandRun = async (args, { config, print }, command) => {
+  if (args.positionals.length !== 1) throw usageError(`usage: ${command.usage}`);
+  const username = args.positionals[0];
+  let fields: TokenFields;
+  try {
+    fields = tokenFields({ permit: stringOption(args, 'permit'), application: stringOption(args, 'application'), purpose: stringOption(args, 'purpose') });
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+  const token = await withApplication(config, async (app) => {
+    // the repositories of the application's AuthModule, and the API's rule for what a token may carry
+    const user = await app.get(UsersRepository, { strict: false }).findByName(username);
+    if (!user) throw new CliError(`no user ${username}`);
+    return issueToken(app.get(TokensRepository, { strict: false }), user, fields).catch((error: unknown) => {
+      throw error instanceof RegistryError ? usageError(error.message) : error;
     });
-    print(token);
-  },
+  });
+  print(token);
 };
