@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/config';
-import { CliCommand, CliError, usageError } from './cli/command';
+import { CliCommand, CliError, parseCommandLine, usageError } from './cli/command';
 import { COMMANDS } from './cli/commands';
 
 /** Stands in for SECRET_KEY when a command never touches encrypted data (validation only, never used). */
@@ -42,6 +41,8 @@ async function dispatch(argv: string[]): Promise<number> {
     return 0;
   }
   const command = find(name);
+  const parsed = parseCommandLine(command, args); // a wrong command line fails before anything is loaded
+  const { ConfigError, loadConfig } = await import('./config/config');
   const env = { ...process.env };
   if (!command.needsSecretKey && !env.SECRET_KEY) env.SECRET_KEY = UNUSED_SECRET_KEY;
   let config;
@@ -51,7 +52,8 @@ async function dispatch(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) throw new CliError(`configuration: ${error.message}`);
     throw error;
   }
-  await command.run(args, { config, print: (line) => process.stdout.write(`${line}\n`) });
+  const run = await command.load();
+  await run(parsed, { config, print: (line) => process.stdout.write(`${line}\n`) }, command);
   return 0;
 }
 

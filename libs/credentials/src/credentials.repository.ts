@@ -1,4 +1,4 @@
-import { Database, isUniqueViolation } from '@app/database';
+import { Database, isUniqueViolation, Queryable } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { CredentialRow, StoredCredential } from './credential-body';
@@ -176,5 +176,37 @@ export class CredentialsRepository {
       [tenantId, type, authId],
     );
     return result.rows[0];
+  }
+
+  // --- bulk load (the Hono import): one statement per batch, where a statement per device would be far too slow ---
+
+  /** Which of these devices have credentials on record (as `tenant\u0000device`). */
+  async devicesWithCredentials(devices: Array<{ tenantId: string; deviceId: string }>, via: Queryable = this.db): Promise<Set<string>> {
+    const found = await via.query<{ tenant_id: string; device_id: string }>(
+      `SELECT DISTINCT c.tenant_id, c.device_id FROM credentials c
+         JOIN unnest($1::text[], $2::text[]) AS i(tenant_id, id) ON c.tenant_id = i.tenant_id AND c.device_id = i.id`,
+      [devices.map((d) => d.tenantId), devices.map((d) => d.deviceId)],
+    );
+    return new Set(found.rows.map((row) => `${row.tenant_id}\u0000${row.device_id}`));
+  }
+
+  /** Deletes the credential sets of these devices, in the load's transaction. */
+  async deleteSets(tx: Queryable, devices: Array<{ tenantId: string; deviceId: string }>): Promise<void> {
+    await tx.query(
+      `DELETE FROM credentials c USING unnest($1::text[], $2::text[]) AS i(tenant_id, id)
+        WHERE c.tenant_id = i.tenant_id AND c.device_id = i.id`,
+      [devices.map((d) => d.tenantId), devices.map((d) => d.deviceId)],
+    );
+  }
+
+  /** Inserts the rows of many devices' sets in one statement (a unique violation names an auth-id already taken). */
+  async insertRows(tx: Queryable, rows: Array<CredentialRow & { tenantId: string; deviceId: string }>): Promise<void> {
+    await tx.query(
+      `INSERT INTO credentials (tenant_id, device_id, type, auth_id, position, body, confidential)
+       SELECT c.tenant_id, c.device_id, c.type, c.auth_id, c.position, c.body, c.confidential
+         FROM jsonb_to_recordset($1::jsonb)
+           AS c(tenant_id text, device_id text, type text, auth_id text, position integer, body jsonb, confidential jsonb)`,
+      [JSON.stringify(rows.map(({ tenantId, deviceId, ...row }) => ({ tenant_id: tenantId, device_id: deviceId, ...row })))],
+    );
   }
 }

@@ -24,7 +24,7 @@ function versionOf(outcome: ReplaceOutcome, tenantId: string, deviceId: string):
   }
 }
 
-/** Hono's credentials management (docs/credentials.md); the SQL is the repository's. */
+/** Hono's credentials management (SPEC 3.4); the SQL is the repository's. */
 @Injectable()
 export class CredentialsService {
   private readonly pskCipher: SecretCipher;
@@ -39,6 +39,15 @@ export class CredentialsService {
     this.pskCipher = new SecretCipher(secretKey, PSK_KEY_INFO);
   }
 
+  /** How the secrets of a tenant's credentials are stored (passwords hashed, PSK keys sealed): for the API and the import. */
+  secretTools(tenantId: string): SecretTools {
+    return {
+      bcryptCost: this.config.bcryptCost,
+      hashPassword: (password) => this.hashing.hash(password),
+      sealPskKey: (key, secretId) => this.pskCipher.seal(key, pskAssociatedData(tenantId, secretId)),
+    };
+  }
+
   async get(tenantId: string, deviceId: string): Promise<StoredCredentialSet> {
     const set = await this.credentials.find(tenantId, deviceId);
     if (!set) throw notFound(`device ${deviceId} of tenant ${tenantId} not found`);
@@ -50,12 +59,7 @@ export class CredentialsService {
    * transaction); the version check, the patching by secret id and the write then happen together.
    */
   async update(tenantId: string, deviceId: string, body: Array<Record<string, unknown>>, expected: string[] | null): Promise<string> {
-    const tools: SecretTools = {
-      bcryptCost: this.config.bcryptCost,
-      hashPassword: (password) => this.hashing.hash(password),
-      sealPskKey: (key, secretId) => this.pskCipher.seal(key, pskAssociatedData(tenantId, secretId)),
-    };
-    const prepared = await prepareCredentials(body, tools);
+    const prepared = await prepareCredentials(body, this.secretTools(tenantId));
     const outcome = await this.credentials.replace(tenantId, deviceId, expected, (stored, maxCredentials) => {
       if (maxCredentials !== null && maxCredentials >= 0 && prepared.length > maxCredentials) {
         throw forbidden(`tenant ${tenantId} allows at most ${maxCredentials} credentials per device`);

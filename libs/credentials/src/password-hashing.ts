@@ -1,6 +1,7 @@
 import { compare, hash } from 'bcrypt';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
 
 export const HASH_FUNCTIONS = ['bcrypt', 'sha-256', 'sha-512'] as const;
 export type HashFunction = (typeof HASH_FUNCTIONS)[number];
@@ -24,39 +25,21 @@ export function bcryptCost(passwordHash: string): number | undefined {
   return cost >= 4 && cost <= 31 ? cost : undefined;
 }
 
-/** Runs at most `limit` tasks at once; the rest wait in order. */
-class Limiter {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running++;
-    try {
-      return await task();
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 /**
  * Hashing and verifying device passwords. bcrypt runs on libuv's thread pool (never on the event
  * loop), and at most one core less than the machine has does bcrypt at a time, so that reads keep a
  * core to themselves while passwords are written or checked at full speed.
  */
 export class PasswordHashing {
-  private readonly limiter = new Limiter(Math.max(1, availableParallelism() - 1));
+  /** Runs at most that many bcrypt calls at once; the rest wait in order. */
+  private readonly limit = pLimit(Math.max(1, availableParallelism() - 1));
   private dummy: Promise<string> | undefined;
 
   constructor(private readonly cost: number) {}
 
   /** Hono stores `$2a$` (Spring's BCrypt); node's bcrypt writes `$2b$`, the same algorithm. */
   async hash(password: string): Promise<PasswordHash> {
-    const hashed = await this.limiter.run(() => hash(password, this.cost));
+    const hashed = await this.limit(() => hash(password, this.cost));
     return { 'hash-function': 'bcrypt', 'pwd-hash': hashed.replace(/^\$2b\$/, '$2a$') };
   }
 
@@ -64,7 +47,7 @@ export class PasswordHashing {
     switch (stored['hash-function']) {
       case 'bcrypt':
         // node's bcrypt knows $2a$ and $2b$ only
-        return this.limiter.run(() => compare(password, stored['pwd-hash'].replace(/^\$2y\$/, '$2b$'))).catch(() => false);
+        return this.limit(() => compare(password, stored['pwd-hash'].replace(/^\$2y\$/, '$2b$'))).catch(() => false);
       case 'sha-256':
       case 'sha-512':
         return verifySha(stored['hash-function'], password, stored);
@@ -77,7 +60,7 @@ export class PasswordHashing {
   async verifyNothing(password: string): Promise<false> {
     this.dummy ??= hash(randomBytes(16).toString('hex'), this.cost);
     const dummy = await this.dummy;
-    await this.limiter.run(() => compare(password, dummy));
+    await this.limit(() => compare(password, dummy));
     return false;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database, filterConditions, orderBy, SearchableTable, SearchParameters, SqlParams } from '@app/database';
+import { Database, filterConditions, orderBy, Queryable, SearchableTable, SearchParameters, SqlParams } from '@app/database';
 import { randomUUID } from 'node:crypto';
 
 export interface StoredDevice {
@@ -16,6 +16,22 @@ export type WriteOutcome = { outcome: 'ok'; version: string } | { outcome: 'miss
 export type CreateOutcome =
   | { outcome: 'created'; version: string }
   | { outcome: 'tenant-missing' | 'exists' | 'limit-reached' };
+
+/** A device named by its tenant and id. */
+export interface DeviceKey {
+  tenantId: string;
+  id: string;
+}
+
+/** A device as a bulk load writes it. */
+export interface BulkDevice extends DeviceKey {
+  body: unknown;
+  created: Date | string | null;
+  updated: Date | string | null;
+}
+
+const bulkRows = (devices: BulkDevice[]) =>
+  devices.map((d) => ({ tenant_id: d.tenantId, id: d.id, body: d.body, version: randomUUID(), created: d.created, updated: d.updated }));
 
 export const DEVICES_TABLE: SearchableTable = {
   table: 'devices',
@@ -142,6 +158,57 @@ export class DevicesRepository {
     );
     const row = result.rows[0];
     return { total: Number(row.total ?? 0), page: row.page ?? [] };
+  }
+
+  // --- bulk load (the Hono import): one statement per batch, where a statement per device would be far too slow ---
+
+  /** Which of these devices exist. */
+  async existing(keys: DeviceKey[], via: Queryable = this.db): Promise<DeviceKey[]> {
+    const found = await via.query<{ tenant_id: string; id: string }>(
+      `SELECT d.tenant_id, d.id FROM devices d
+         JOIN unnest($1::text[], $2::text[]) AS i(tenant_id, id) ON d.tenant_id = i.tenant_id AND d.id = i.id`,
+      [keys.map((key) => key.tenantId), keys.map((key) => key.id)],
+    );
+    return found.rows.map((row) => ({ tenantId: row.tenant_id, id: row.id }));
+  }
+
+  /**
+   * Inserts the devices that do not exist yet in one statement (a new version each; no `created` means now)
+   * and returns those it inserted. The tenants' device counters are the caller's to move, in `tx`.
+   */
+  async insertMissing(tx: Queryable, devices: BulkDevice[]): Promise<DeviceKey[]> {
+    const inserted = await tx.query<{ tenant_id: string; id: string }>(
+      `INSERT INTO devices (tenant_id, id, body, version, created, updated)
+       SELECT tenant_id, id, body, version, COALESCE(created, date_trunc('second', now())), updated
+         FROM jsonb_to_recordset($1::jsonb)
+           AS d(tenant_id text, id text, body jsonb, version text, created timestamptz, updated timestamptz)
+       ON CONFLICT (tenant_id, id) DO NOTHING
+       RETURNING tenant_id, id`,
+      [JSON.stringify(bulkRows(devices))],
+    );
+    return inserted.rows.map((row) => ({ tenantId: row.tenant_id, id: row.id }));
+  }
+
+  /** Replaces these existing devices in one statement (keeping `created` when none is given); returns how many it updated. */
+  async replaceAll(tx: Queryable, devices: BulkDevice[]): Promise<number> {
+    const result = await tx.query(
+      `UPDATE devices d
+          SET body = i.body, version = i.version, created = COALESCE(i.created, d.created),
+              updated = COALESCE(i.updated, date_trunc('second', now()))
+         FROM jsonb_to_recordset($1::jsonb) AS i(tenant_id text, id text, body jsonb, version text, created timestamptz, updated timestamptz)
+        WHERE d.tenant_id = i.tenant_id AND d.id = i.id`,
+      [JSON.stringify(bulkRows(devices))],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  /** Moves the credentials version of these devices (and locks their rows), as a write of their credentials does. */
+  async newCredentialsVersions(tx: Queryable, keys: DeviceKey[]): Promise<void> {
+    await tx.query(
+      `UPDATE devices d SET credentials_version = gen_random_uuid()::text
+         FROM unnest($1::text[], $2::text[]) AS i(tenant_id, id) WHERE d.tenant_id = i.tenant_id AND d.id = i.id`,
+      [keys.map((key) => key.tenantId), keys.map((key) => key.id)],
+    );
   }
 }
 

@@ -163,4 +163,22 @@ export class TenantsRepository {
       [tenantId, tenant.subjectDns, tenant.trustAnchorGroup],
     );
   }
+
+  // --- bulk load (the Hono import) ---
+
+  /** Which of these tenants exist. */
+  async existingIds(ids: string[]): Promise<string[]> {
+    const found = await this.db.query<{ id: string }>('SELECT id FROM tenants WHERE id = ANY($1::text[])', [ids]);
+    return found.rows.map((row) => row.id);
+  }
+
+  /** Adds devices a bulk load inserted to their tenants' counters, in the load's transaction (no limit applies to an import). */
+  async addToDeviceCounts(tx: Queryable, added: Map<string, number>): Promise<void> {
+    if (added.size === 0) return;
+    await tx.query(
+      `UPDATE tenants t SET device_count = t.device_count + c.n
+         FROM unnest($1::text[], $2::bigint[]) AS c(tenant_id, n) WHERE t.id = c.tenant_id`,
+      [[...added.keys()], [...added.values()]],
+    );
+  }
 }

@@ -1,10 +1,12 @@
-import { Database, startEmbeddedPostgres, waitForDatabase } from '@app/database';
+import { startEmbeddedPostgres, waitForDatabase } from '@app/database';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions, migrate } from '../database/data-source';
+import { migrate } from '../database/data-source';
 import { RegistryConfig, withoutPassword } from '../config/config';
+import { resolveSecretKey } from '../config/secret-key';
 import { CliError } from './command';
 
 /**
@@ -56,28 +58,24 @@ export async function withDatabase<T>(config: RegistryConfig, work: (databaseUrl
 }
 
 /**
- * The raw-SQL `Database` on a small pool of the command's own, closed when `work` is done. A command is
- * no hot path: its statements run unnamed, so it works through any pooler.
+ * `work` in a Nest application context on the service's database once it is migrated (a command on a
+ * fresh DATA_DIR or a new DATABASE_URL finds the tables it needs, as the server would): the commands get
+ * the same services and repositories as the HTTP API from it. Closed when `work` is done.
  */
-export async function withSqlDatabase<T>(url: string, work: (db: Database) => Promise<T>): Promise<T> {
-  const dataSource = new DataSource({ ...dataSourceOptions(url), extra: { max: 2 } });
-  await dataSource.initialize();
-  try {
-    return await work(new Database(dataSource, { preparedStatements: false }));
-  } finally {
-    await dataSource.destroy();
-  }
-}
-
-/**
- * `work` on the service's database once it is migrated: a command on a fresh DATA_DIR or a new
- * DATABASE_URL finds the tables it needs, as the server would.
- */
-export function withMigratedDatabase<T>(config: RegistryConfig, work: (db: Database) => Promise<T>): Promise<T> {
+export function withApplication<T>(config: RegistryConfig, work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   return withDatabase(config, async (url) => {
     await migrate(url).catch((error: Error) => {
       throw new CliError(`migrations failed: ${error.message}`);
     });
-    return withSqlDatabase(url, work);
+    // loaded here, so that `help` and the argument checks never load the feature modules
+    const { CliModule } = await import('./cli.module');
+    // only the ADMIN_USERNAME bootstrap is the server's start, not a command's
+    const runtime = { config: { ...config, adminUsername: undefined, adminPassword: undefined }, databaseUrl: url, secretKey: resolveSecretKey(config) };
+    const app = await NestFactory.createApplicationContext(CliModule.forRoot(runtime), { logger: ['fatal', 'error'], abortOnError: false });
+    try {
+      return await work(app);
+    } finally {
+      await app.close();
+    }
   });
 }

@@ -1,33 +1,10 @@
-import { CreateUserDto, hashPassword, TokensRepository, uniqueGrants, userWriteError, UsersRepository } from '@app/auth';
+import { CreateUserDto, UsersService, UserView } from '@app/auth';
 import { describeValidationErrors, RegistryError } from '@app/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { createInterface } from 'node:readline';
+import type { INestApplicationContext } from '@nestjs/common';
 import { CliError, usageError } from './command';
-import type { RegistryConfig } from '../config/config';
-import { withMigratedDatabase } from './database';
-
-/** The repositories the operator commands need, on a migrated database and a connection of their own. */
-export async function withRepositories<T>(config: RegistryConfig, work: (users: UsersRepository, tokens: TokensRepository) => Promise<T>): Promise<T> {
-  return withMigratedDatabase(config, (db) => work(new UsersRepository(db), new TokensRepository(db)));
-}
-
-/** Reads options of the form `--name value` / `--flag`; what is left are the positional arguments. */
-export function parseOptions(args: string[], valued: string[], flags: string[]) {
-  const options: Record<string, string[]> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
-    if (name === undefined) positional.push(arg);
-    else if (flags.includes(name)) (options[name] ??= []).push('true');
-    else if (valued.includes(name)) {
-      if (args[i + 1] === undefined) throw usageError(`--${name} needs a value`);
-      (options[name] ??= []).push(args[++i]);
-    } else throw usageError(`unknown option --${name}`);
-  }
-  return { options, positional };
-}
 
 /** The password from standard input (`--password-stdin`), or typed at a prompt that does not echo it. */
 export async function readPassword(fromStdin: boolean): Promise<string> {
@@ -62,13 +39,11 @@ export function validateUser(fields: Record<string, unknown>): CreateUserDto {
   return dto;
 }
 
-/** Creates the user with the API's rules; what went wrong is said as the API would say it. */
-export async function createUser(users: UsersRepository, dto: CreateUserDto) {
+/** Creates the user through the API's UsersService (its rules, its hashing); what went wrong is said as the API would say it. */
+export async function createUser(app: INestApplicationContext, dto: CreateUserDto): Promise<UserView> {
   try {
-    const tenants = uniqueGrants(dto.tenants) ?? [];
-    return await users.create({ username: dto.username, passwordHash: await hashPassword(dto.password), admin: dto.admin ?? false, enabled: true, tenants });
+    return await app.get(UsersService).create(dto);
   } catch (error) {
-    const reason = userWriteError(error, dto.username);
-    throw reason instanceof RegistryError ? new CliError(reason.message) : reason;
+    throw error instanceof RegistryError ? new CliError(error.message) : error;
   }
 }

@@ -1,29 +1,25 @@
-import { CliCommand, CliError, usageError } from './command';
-import { issueToken, TokenFields, tokenFields } from '@app/auth';
+import { CliError, CommandRun, stringOption, usageError } from './command';
+import { issueToken, TokenFields, tokenFields, TokensRepository, UsersRepository } from '@app/auth';
 import { RegistryError } from '@app/common';
-import { parseOptions, withRepositories } from './operators';
+import { withApplication } from './database';
 
 /** `token:create alice --permit auth,registry.write`: prints the new API token (shown only here). */
-export const tokenCreateCommand: CliCommand = {
-  name: 'token:create',
-  usage: 'token:create <username> [--permit <permit>] [--application <name>] [--purpose <text>]',
-  summary: "create an API token for a user and print it (the OVMS POST /api/token, from the shell)",
-  async run(args, { config, print }) {
-    const { options, positional } = parseOptions(args, ['permit', 'application', 'purpose'], []);
-    if (positional.length !== 1) throw usageError(`usage: ${tokenCreateCommand.usage}`);
-    let fields: TokenFields;
-    try {
-      fields = tokenFields({ permit: options.permit?.[0], application: options.application?.[0], purpose: options.purpose?.[0] });
-    } catch (error) {
-      throw usageError((error as Error).message);
-    }
-    const token = await withRepositories(config, async (users, tokens) => {
-      const user = await users.findByName(positional[0]);
-      if (!user) throw new CliError(`no user ${positional[0]}`);
-      return issueToken(tokens, user, fields).catch((error: unknown) => {
-        throw error instanceof RegistryError ? usageError(error.message) : error;
-      });
+export const runTokenCreate: CommandRun = async (args, { config, print }, command) => {
+  if (args.positionals.length !== 1) throw usageError(`usage: ${command.usage}`);
+  const username = args.positionals[0];
+  let fields: TokenFields;
+  try {
+    fields = tokenFields({ permit: stringOption(args, 'permit'), application: stringOption(args, 'application'), purpose: stringOption(args, 'purpose') });
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+  const token = await withApplication(config, async (app) => {
+    // the repositories of the application's AuthModule, and the API's rule for what a token may carry
+    const user = await app.get(UsersRepository, { strict: false }).findByName(username);
+    if (!user) throw new CliError(`no user ${username}`);
+    return issueToken(app.get(TokensRepository, { strict: false }), user, fields).catch((error: unknown) => {
+      throw error instanceof RegistryError ? usageError(error.message) : error;
     });
-    print(token);
-  },
+  });
+  print(token);
 };

@@ -1,9 +1,10 @@
-import { CredentialRow, mergeWithStored, PreparedCredential, SecretTools } from '@app/credentials';
-import { Database, isEnabled, isUniqueViolation, PgNotifications, Queryable, RegistryEvents, registryEvent } from '@app/database';
+import { CredentialsRepository, mergeWithStored, PreparedCredential, SecretTools } from '@app/credentials';
+import { Database, isEnabled, isUniqueViolation, Queryable, RegistryEvents, registryEvent } from '@app/database';
+import { DevicesRepository } from '@app/devices';
 import { TenantsRepository } from '@app/tenants';
-import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 import { CliError } from '../command';
 import { Progress } from '../progress';
 import {
@@ -63,6 +64,9 @@ export interface ImportOutput {
 
 /** Secret tools for the credentials of one tenant (PSK keys are sealed with the tenant in their associated data). */
 export type ToolsFor = (tenantId: string) => SecretTools;
+
+/** Credentials being prepared at once: enough to keep every core hashing plain passwords. */
+const PREPARING_AT_ONCE = 64;
 
 const zero = (): Counts => ({ imported: 0, updated: 0, skipped: 0, failed: 0 });
 const key = (tenantId: string, deviceId: string) => `${tenantId}\u0000${deviceId}`;
@@ -131,23 +135,34 @@ interface CredentialSet {
   items: PendingCredential[];
 }
 
-/** Imports the three files of Hono's file-based registry (`options.files`). */
+/** What the import writes through: the repositories and events of the application, and its transactions. */
+export interface ImportServices {
+  db: Database;
+  tenants: TenantsRepository;
+  devices: DevicesRepository;
+  credentials: CredentialsRepository;
+  events: RegistryEvents;
+}
+
+/** Imports the three files of Hono's file-based registry (`options.files`) through the application's repositories. */
 export class HonoImport {
   readonly report: ImportReport = { tenants: zero(), devices: zero(), credentials: zero(), warnings: 0 };
   /** Tenants devices may go to: on record, or (dry run) about to be. */
   private readonly tenants = new Set<string>();
   /** Devices of the files that would be written (dry run only: credentials may refer to them). */
   private readonly fileDevices = new Set<string>();
+  private readonly db: Database;
   /** Running instances hear of every imported record as of an HTTP write (Hono's notifications). */
   private readonly events: RegistryEvents;
 
   constructor(
-    private readonly db: Database,
+    private readonly services: ImportServices,
     private readonly options: ImportOptions,
     private readonly toolsFor: ToolsFor,
     private readonly out: ImportOutput,
   ) {
-    this.events = new RegistryEvents(new PgNotifications(db));
+    this.db = services.db;
+    this.events = services.events;
   }
 
   async run(): Promise<ImportReport> {
@@ -186,7 +201,7 @@ export class HonoImport {
 
   private async importTenants(entries: unknown[], file: string): Promise<void> {
     const counts = this.report.tenants;
-    const repository = new TenantsRepository(this.db);
+    const repository = this.services.tenants;
     const progress = this.out.progress('tenants', entries.length);
     const seen = new Set<string>();
     for (const [index, entry] of entries.entries()) {
@@ -233,8 +248,7 @@ export class HonoImport {
   private async learnTenants(ids: string[]): Promise<void> {
     const unknown = ids.filter((id) => !this.tenants.has(id));
     if (unknown.length === 0) return;
-    const found = await this.db.query<{ id: string }>('SELECT id FROM tenants WHERE id = ANY($1::text[])', [unknown]);
-    for (const row of found.rows) this.tenants.add(row.id);
+    for (const id of await this.services.tenants.existingIds(unknown)) this.tenants.add(id);
   }
 
   // --- devices: multi-row statements, one transaction per batch, the tenants' device counters with them ---
@@ -314,61 +328,31 @@ export class HonoImport {
   }
 
   private async existingDevices(db: Queryable, batch: PendingDevice[]): Promise<Set<string>> {
-    const found = await db.query<{ tenant_id: string; id: string }>(
-      `SELECT d.tenant_id, d.id FROM devices d
-         JOIN unnest($1::text[], $2::text[]) AS i(tenant_id, id) ON d.tenant_id = i.tenant_id AND d.id = i.id`,
-      [batch.map((d) => d.record.tenantId), batch.map((d) => d.record.id)],
+    const found = await this.services.devices.existing(
+      batch.map(({ record }) => record),
+      db,
     );
-    return new Set(found.rows.map((row) => key(row.tenant_id, row.id)));
+    return new Set(found.map((device) => key(device.tenantId, device.id)));
   }
 
-  /** New devices in one INSERT (the tenants' counters move in the same statement); with --update, the others in one UPDATE. */
+  /** New devices in one INSERT, the tenants' counters with them; with --update, the others in one UPDATE. */
   private async writeDevices(tx: Queryable, batch: PendingDevice[]): Promise<{ inserted: number; updated: number }> {
-    const rows = batch.map(({ record }) => ({
-      tenant_id: record.tenantId,
-      id: record.id,
-      body: record.body,
-      version: randomUUID(),
-      created: record.created,
-      updated: record.updated,
-    }));
-    const inserted = await tx.query<{ tenant_id: string; id: string }>(
-      `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb)
-           AS d(tenant_id text, id text, body jsonb, version text, created timestamptz, updated timestamptz)
-       ), inserted AS (
-         INSERT INTO devices (tenant_id, id, body, version, created, updated)
-         SELECT tenant_id, id, body, version, COALESCE(created, date_trunc('second', now())), updated FROM input
-         ON CONFLICT (tenant_id, id) DO NOTHING
-         RETURNING tenant_id, id
-       ), counted AS (
-         UPDATE tenants t SET device_count = t.device_count + c.n
-           FROM (SELECT tenant_id, count(*) AS n FROM inserted GROUP BY tenant_id) c
-          WHERE t.id = c.tenant_id
-          RETURNING 1
-       )
-       SELECT tenant_id, id FROM inserted`,
-      [JSON.stringify(rows)],
-    );
-    const enabled = new Map(rows.map((row) => [key(row.tenant_id, row.id), isEnabled(row.body)]));
-    const changed = inserted.rows.map((row) => registryEvent.device('CREATE', row.tenant_id, row.id, enabled.get(key(row.tenant_id, row.id))!));
+    const records = batch.map(({ record }) => record);
+    const inserted = await this.services.devices.insertMissing(tx, records);
+    const added = new Map<string, number>();
+    for (const device of inserted) added.set(device.tenantId, (added.get(device.tenantId) ?? 0) + 1);
+    await this.services.tenants.addToDeviceCounts(tx, added);
+    const enabled = new Map(records.map((record) => [key(record.tenantId, record.id), isEnabled(record.body)]));
+    const changed = inserted.map((device) => registryEvent.device('CREATE', device.tenantId, device.id, enabled.get(key(device.tenantId, device.id))!));
     let updated = 0;
-    if (this.options.update && inserted.rows.length < rows.length) {
-      const done = new Set(inserted.rows.map((row) => key(row.tenant_id, row.id)));
-      const rest = rows.filter((row) => !done.has(key(row.tenant_id, row.id)));
-      const result = await tx.query(
-        `UPDATE devices d
-            SET body = i.body, version = i.version, created = COALESCE(i.created, d.created),
-                updated = COALESCE(i.updated, date_trunc('second', now()))
-           FROM jsonb_to_recordset($1::jsonb) AS i(tenant_id text, id text, body jsonb, version text, created timestamptz, updated timestamptz)
-          WHERE d.tenant_id = i.tenant_id AND d.id = i.id`,
-        [JSON.stringify(rest)],
-      );
-      updated = result.rowCount ?? 0;
-      changed.push(...rest.map((row) => registryEvent.device('UPDATE', row.tenant_id, row.id, isEnabled(row.body))));
+    if (this.options.update && inserted.length < records.length) {
+      const done = new Set(inserted.map((device) => key(device.tenantId, device.id)));
+      const rest = records.filter((record) => !done.has(key(record.tenantId, record.id)));
+      updated = await this.services.devices.replaceAll(tx, rest);
+      changed.push(...rest.map((record) => registryEvent.device('UPDATE', record.tenantId, record.id, isEnabled(record.body))));
     }
     await this.events.publish(changed, tx);
-    return { inserted: inserted.rows.length, updated };
+    return { inserted: inserted.length, updated };
   }
 
   // --- credentials: a device's set is every credential of the file naming it, written as PUT would ---
@@ -380,6 +364,7 @@ export class HonoImport {
     const sets = new Map<string, CredentialSet>();
     /** (tenant, type, auth-id) → the device holding it in the file: one auth-id per tenant and type. */
     const authIds = new Map<string, string>();
+    const limit = pLimit(PREPARING_AT_ONCE);
     for (const [groupIndex, group] of groups.entries()) {
       const groupWhere = `${file}[${groupIndex}]`;
       if (!isObject(group) || typeof group.tenant !== 'string' || !Array.isArray(group.credentials)) {
@@ -390,10 +375,16 @@ export class HonoImport {
       }
       const tenantId = group.tenant;
       const tools = this.toolsFor(tenantId);
+      // prepared ahead, several at a time (plain passwords are hashed on the thread pool), checked in file order
+      const prepared = group.credentials.map((entry) =>
+        limit(() => readCredential(entry, tools).then((record) => ({ record }), (error: unknown) => ({ error }))),
+      );
       for (const [index, entry] of group.credentials.entries()) {
         const where = label(`${groupWhere}.credentials[${index}]`, tenantId, isObject(entry) ? entry['device-id'] : undefined);
         try {
-          const { deviceId, credential } = await readCredential(entry, tools);
+          const outcome = await prepared[index];
+          if ('error' in outcome) throw outcome.error;
+          const { deviceId, credential } = outcome.record;
           const authKey = `${tenantId}\u0000${credential.type}\u0000${credential.authId}`;
           const holder = authIds.get(authKey);
           if (holder !== undefined) {
@@ -431,14 +422,17 @@ export class HonoImport {
   }
 
   private async credentialStatus(db: Queryable, batch: CredentialSet[]): Promise<Map<string, { device: boolean; credentials: boolean }>> {
-    const found = await db.query<{ tenant_id: string; id: string; has_credentials: boolean }>(
-      `SELECT d.tenant_id, d.id,
-              EXISTS (SELECT 1 FROM credentials c WHERE c.tenant_id = d.tenant_id AND c.device_id = d.id) AS has_credentials
-         FROM devices d
-         JOIN unnest($1::text[], $2::text[]) AS i(tenant_id, id) ON d.tenant_id = i.tenant_id AND d.id = i.id`,
-      [batch.map((set) => set.tenantId), batch.map((set) => set.deviceId)],
+    const devices = await this.services.devices.existing(
+      batch.map((set) => ({ tenantId: set.tenantId, id: set.deviceId })),
+      db,
     );
-    return new Map(found.rows.map((row) => [key(row.tenant_id, row.id), { device: true, credentials: row.has_credentials }]));
+    const withCredentials = await this.services.credentials.devicesWithCredentials(batch, db);
+    return new Map(
+      devices.map((device) => {
+        const id = key(device.tenantId, device.id);
+        return [id, { device: true, credentials: withCredentials.has(id) }];
+      }),
+    );
   }
 
   private async flushCredentials(batch: CredentialSet[]): Promise<void> {
@@ -487,33 +481,19 @@ export class HonoImport {
       }
     }
     if (write.length > 0) {
-      const devices = [write.map((set) => set.tenantId), write.map((set) => set.deviceId)];
       // the set's version moves (and the device row is locked) as with PUT
-      await tx.query(
-        `UPDATE devices d SET credentials_version = gen_random_uuid()::text
-           FROM unnest($1::text[], $2::text[]) AS i(tenant_id, id) WHERE d.tenant_id = i.tenant_id AND d.id = i.id`,
-        devices,
+      await this.services.devices.newCredentialsVersions(
+        tx,
+        write.map((set) => ({ tenantId: set.tenantId, id: set.deviceId })),
       );
-      if (this.options.update) {
-        await tx.query(
-          `DELETE FROM credentials c USING unnest($1::text[], $2::text[]) AS i(tenant_id, id)
-            WHERE c.tenant_id = i.tenant_id AND c.device_id = i.id`,
-          devices,
-        );
-      }
+      if (this.options.update) await this.services.credentials.deleteSets(tx, write);
       const rows = write.flatMap((set) =>
         mergeWithStored(
           set.items.map((item) => item.credential),
           [],
-        ).map((row: CredentialRow) => ({ tenant_id: set.tenantId, device_id: set.deviceId, ...row })),
+        ).map((row) => ({ tenantId: set.tenantId, deviceId: set.deviceId, ...row })),
       );
-      await tx.query(
-        `INSERT INTO credentials (tenant_id, device_id, type, auth_id, position, body, confidential)
-         SELECT c.tenant_id, c.device_id, c.type, c.auth_id, c.position, c.body, c.confidential
-           FROM jsonb_to_recordset($1::jsonb)
-             AS c(tenant_id text, device_id text, type text, auth_id text, position integer, body jsonb, confidential jsonb)`,
-        [JSON.stringify(rows)],
-      );
+      await this.services.credentials.insertRows(tx, rows);
       await this.events.publish(write.map((set) => registryEvent.credentials(set.tenantId, set.deviceId)), tx);
     }
     // counted only once the transaction's statements went through (a retry one by one counts again)
