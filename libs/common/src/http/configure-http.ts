@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertJsonBody, registerBodyParsers } from './json-body';
 import { surfaceOf } from '../errors/surface';
@@ -19,13 +20,15 @@ function jsonOnlyStatus(request: FastifyRequest): 400 | 415 | undefined {
 }
 
 /**
- * Everything the three surfaces share below Nest: body parsing, CORS, security headers, OCPI's request and
+ * Everything the three surfaces share below Nest: body parsing, cookies, CORS, security headers, OCPI's request and
  * correlation ids, JSON answers that end with a newline.
  * Errors fastify raises itself (bad JSON, body too large) reach the global exception filter through Nest's
  * own fastify error handler.
  */
 export function configureHttp(fastify: FastifyInstance): void {
   registerBodyParsers(fastify);
+  // request.cookies for the session cookie's strategy, and the Set-Cookie serializer
+  void fastify.register(cookie);
   registerCors(fastify);
   registerSecurityHeaders(fastify);
   registerOcpiHeaders(fastify);
