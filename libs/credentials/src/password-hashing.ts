@@ -1,5 +1,6 @@
+import { DummyHash } from '@app/common';
 import { compare, hash } from 'bcrypt';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 
 export const HASH_FUNCTIONS = ['bcrypt', 'sha-256', 'sha-512'] as const;
@@ -50,7 +51,10 @@ class Limiter {
  */
 export class PasswordHashing {
   private readonly limiter = new Limiter(Math.max(1, availableParallelism() - 1));
-  private dummy: Promise<string> | undefined;
+  private readonly dummy = new DummyHash(
+    (secret) => hash(secret, this.cost),
+    (stored, password) => this.limiter.run(() => compare(password, stored)),
+  );
 
   constructor(private readonly cost: number) {}
 
@@ -74,11 +78,8 @@ export class PasswordHashing {
   }
 
   /** As costly as checking a bcrypt password, for unknown auth-ids (so timing does not tell them apart). */
-  async verifyNothing(password: string): Promise<false> {
-    this.dummy ??= hash(randomBytes(16).toString('hex'), this.cost);
-    const dummy = await this.dummy;
-    await this.limiter.run(() => compare(password, dummy));
-    return false;
+  verifyNothing(password: string): Promise<false> {
+    return this.dummy.verifyNothing(password);
   }
 }
 
