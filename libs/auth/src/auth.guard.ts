@@ -3,7 +3,7 @@ import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { PUBLIC_ROUTE, ROUTE_ACCESS } from './authenticated.decorator';
+import { OCPI_TOKEN_ROUTE, PUBLIC_ROUTE, ROUTE_ACCESS } from './authenticated.decorator';
 import { Authenticator } from './authenticator';
 import { refuseCrossSiteWrites } from './cross-site';
 import { Principal } from './principal';
@@ -37,6 +37,8 @@ export class AuthGuard extends PassportAuthGuard(OVMS_WAYS) {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    // OCPI peers are no operators: their endpoints have a guard of their own
+    if (this.reflector.getAllAndOverride<boolean>(OCPI_TOKEN_ROUTE, targets)) return true;
     const access = this.reflector.getAllAndOverride<RouteAccess>(ROUTE_ACCESS, targets) ?? DEFAULT_ACCESS;
     await super.canActivate(context);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
