@@ -12,7 +12,7 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/setup/skip-reporter.js'],
   testTimeout: 30000,
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|load-esm|content-disposition|cookie)/)',
+    '/node_modules/(?!(@nestjs|@fastify/cookie|file-type|strtok3|token-types|@tokenizer|uint8array-extras|load-esm|content-disposition|cookie)/)',
   ],
   transform: {
     '^.+\\.(t|j|mj)s$': [

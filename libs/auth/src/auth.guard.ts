@@ -1,40 +1,63 @@
 import { forbidden, notFound, REGISTRY_CONFIG, RegistryConfig, TENANT_ID_PATTERN, unauthorized } from '@app/common';
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { PUBLIC_ROUTE, ROUTE_ACCESS } from './authenticated.decorator';
+import { OCPI_TOKEN_ROUTE, PUBLIC_ROUTE, ROUTE_ACCESS } from './authenticated.decorator';
 import { Authenticator } from './authenticator';
 import { refuseCrossSiteWrites } from './cross-site';
 import { Principal } from './principal';
 import { RouteAccess } from './rights';
+import { OVMS_WAYS, useOvmsWays, WaysOptions } from './strategies';
 
 /** Routes that declare nothing still need an authenticated caller: secure by default. */
 const DEFAULT_ACCESS: RouteAccess = { right: 'auth' };
 
 /**
- * The one global guard. Order of answers: 401 (who are you?), 404 for a tenant the caller may not
- * read (its existence is not revealed), then 403 for a right the caller's permit or grant lacks.
+ * The one global guard: passport tries the four ways in OVMS order (cookie, URL, Basic, Bearer; see
+ * strategies/). Order of answers: 401 (who are you?) or the throttle's 429, 404 for a tenant the caller
+ * may not read (its existence is not revealed), then 403 for a right the caller's permit or grant lacks.
+ * Errors are RegistryErrors, so each surface answers them in its own format (the exception filter).
  */
 @Injectable()
-export class AuthGuard implements CanActivate {
+export class AuthGuard extends PassportAuthGuard(OVMS_WAYS) {
+  private readonly ways: WaysOptions & { property: 'principal' };
+
   constructor(
     private readonly reflector: Reflector,
-    private readonly authenticator: Authenticator,
+    authenticator: Authenticator,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
-  ) {}
+  ) {
+    super();
+    useOvmsWays();
+    // one options object for every request: the strategies verify with this application's Authenticator
+    this.ways = { session: false, property: 'principal', authenticator };
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    // OCPI peers are no operators: their endpoints have a guard of their own
+    if (this.reflector.getAllAndOverride<boolean>(OCPI_TOKEN_ROUTE, targets)) return true;
     const access = this.reflector.getAllAndOverride<RouteAccess>(ROUTE_ACCESS, targets) ?? DEFAULT_ACCESS;
+    await super.canActivate(context);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.authenticator.authenticate(request);
-    if (!principal) throw unauthorized();
-    request.principal = principal;
+    const principal = request.principal!;
     refuseCrossSiteWrites(request, principal, this.config.publicUrl);
     dropCredentialsFromQuery(request);
     authorize(principal, access, (request.params ?? {}) as Record<string, string>);
     return true;
+  }
+
+  override getAuthenticateOptions(): WaysOptions & { property: 'principal' } {
+    return this.ways;
+  }
+
+  /** A strategy's error (URL credentials that are wrong, the throttle's 429, a database failure) wins; no principal is a 401. */
+  override handleRequest<TUser = Principal>(error: unknown, principal: TUser | false): TUser {
+    if (error) throw error;
+    if (!principal) throw unauthorized();
+    return principal;
   }
 }
 

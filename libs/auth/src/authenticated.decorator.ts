@@ -4,6 +4,7 @@ import { RouteAccess } from './rights';
 
 export const ROUTE_ACCESS = 'registry:route-access';
 export const PUBLIC_ROUTE = 'registry:public-route';
+export const OCPI_TOKEN_ROUTE = 'registry:ocpi-token-route';
 /** The operation's right and tenant parameter, for the OpenAPI document's 403/404 answers (read and removed there). */
 export const ACCESS_EXTENSION = 'x-access';
 
@@ -27,7 +28,7 @@ export function Authenticated(access: RouteAccess) {
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
 /**
- * OCPI routes: outside the operators' guard, authenticated by the OCPI module itself with
- * `Authorization: Token …`; the OpenAPI document shows that scheme.
+ * OCPI routes: not the operators' ways but OCPI's `Authorization: Token …`, which the OCPI module's own
+ * guard (OcpiTokenGuard) checks on each endpoint; the OpenAPI document shows that scheme.
  */
-export const OcpiTokenAuthenticated = () => applyDecorators(Public(), ApiSecurity('ocpi-token'));
+export const OcpiTokenAuthenticated = () => applyDecorators(SetMetadata(OCPI_TOKEN_ROUTE, true), ApiSecurity('ocpi-token'));

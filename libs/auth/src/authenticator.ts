@@ -1,6 +1,5 @@
 import { REGISTRY_CONFIG, RegistryConfig, SECRET_KEY } from '@app/common';
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { CredentialCache, SessionEntry } from './credential-cache';
 import { Permit } from './permit';
 import { AuthenticatedVia, Principal, TenantAccess } from './principal';
@@ -11,57 +10,18 @@ import { AttemptThrottle } from './throttle/attempt-throttle';
 import { foldUsername } from './users/username';
 import { StoredUser, UsersRepository } from './users/users.repository';
 
-export const SESSION_COOKIE = 'ovmsapisession';
 const PASSWORD_CACHE_MS = 30_000;
 const TOKEN_CACHE_MS = 10_000;
 const TOKEN_TOUCH_MS = 60_000;
-
-/** A credential as the request carries it, before it is checked. */
-type Presented =
-  | { kind: 'secret'; username: unknown; secret: unknown }
-  | { kind: 'bearer'; token: string }
-  | { kind: 'none' };
-
-function first(value: unknown): unknown {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-export function sessionIdFrom(request: FastifyRequest): string | undefined {
-  const header = request.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return value.join('=').replace(/^"(.*)"$/, '$1') || undefined;
-  }
-  return undefined;
-}
-
-function presented(request: FastifyRequest): Presented {
-  const query = (request.query ?? {}) as Record<string, unknown>;
-  if (query.username !== undefined || query.password !== undefined) {
-    return { kind: 'secret', username: first(query.username), secret: first(query.password) };
-  }
-  const authorization = request.headers.authorization;
-  if (authorization) {
-    const [scheme, value = ''] = authorization.trim().split(/\s+/, 2);
-    if (/^basic$/i.test(scheme)) {
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      return colon < 0 ? { kind: 'secret', username: undefined, secret: undefined } : { kind: 'secret', username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
-    }
-    if (/^bearer$/i.test(scheme)) return { kind: 'bearer', token: value };
-  }
-  return { kind: 'none' };
-}
 
 function grantsOf(user: StoredUser): Map<string, TenantAccess> {
   return new Map(user.tenants.map((grant) => [grant.tenant, grant.access]));
 }
 
 /**
- * Finds out who is calling, in OVMS order: the session cookie, then username and password (or API
- * token) in the URL, then HTTP Basic, then a Bearer token. Returns undefined for "not authenticated";
- * the caller answers that with one 401 whatever the reason.
+ * Verifies what a caller presents: a session id, a username with a password or API token, a Bearer
+ * token. Returns undefined for "not authenticated". The passport strategies (strategies/) read the
+ * credentials off the request and the global guard tries them in OVMS order.
  */
 @Injectable()
 export class Authenticator {
@@ -78,26 +38,9 @@ export class Authenticator {
     @Inject(SECRET_KEY) private readonly secretKey: string,
   ) {}
 
-  async authenticate(request: FastifyRequest): Promise<Principal | undefined> {
-    const sessionId = sessionIdFrom(request);
-    if (sessionId) {
-      const principal = await this.fromSession(sessionId);
-      if (principal) return principal;
-    }
-    const credential = presented(request);
-    switch (credential.kind) {
-      case 'secret':
-        return this.fromSecret(credential.username, credential.secret, request.ip);
-      case 'bearer':
-        return this.fromToken(credential.token, request.ip);
-      default:
-        return undefined;
-    }
-  }
-
   /**
-   * A username and password (or API token) presented outside HTTP (SASL PLAIN on the AMQP surface):
-   * the same verification, cache and throttle. Throws the 429 error while throttled.
+   * A username and password (or API token): the URL form, HTTP Basic and SASL PLAIN on the AMQP surface,
+   * with one verification, cache and throttle. Throws the 429 error while throttled.
    */
   authenticatePassword(username: string, secret: string, address: string): Promise<Principal | undefined> {
     return this.fromSecret(username, secret, address);
@@ -127,7 +70,8 @@ export class Authenticator {
     this.cache.dropTenant(tenantId);
   }
 
-  private async fromSession(sessionId: string): Promise<Principal | undefined> {
+  /** The session cookie's id: undefined for a session that is gone, idle too long or whose user is disabled. */
+  async bySession(sessionId: string): Promise<Principal | undefined> {
     const idHash = sha256(sessionId);
     const cached = this.cache.session(idHash);
     if (cached) return this.slide(idHash, cached);
@@ -210,8 +154,8 @@ export class Authenticator {
     return principal;
   }
 
-  /** A Bearer token. Only a token that matches nothing is counted, for the client address. */
-  private async fromToken(token: string, address: string): Promise<Principal | undefined> {
+  /** A Bearer token. Only a token that matches nothing is counted, for the client address (throws the 429 while throttled). */
+  async byBearer(token: string, address: string): Promise<Principal | undefined> {
     const principal = looksLikeApiToken(token) ? await this.fromKnownToken(token) : undefined;
     if (!principal) await this.throttle.afterFailedToken(address);
     return principal;

@@ -17,4 +17,5 @@ export * from './entities/throttle.entity';
 export * from './users/username';
 export * from './throttle/attempt-throttle';
 export * from './authenticator';
+export { SESSION_COOKIE } from './sessions/session-cookie';
 export * from './credential-cache';

@@ -1,3 +1,4 @@
+import { DummyHash } from '@app/common';
 import { hash, verify } from '@node-rs/argon2';
 import { hash as digest, randomBytes } from 'node:crypto';
 
@@ -16,14 +17,10 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   }
 }
 
-let dummyHash: Promise<string> | undefined;
+const dummy = new DummyHash(hashPassword, verifyPassword);
 
 /** Verifies against a throw-away hash, so an unknown user costs as much as a wrong password. */
-export async function verifyNothing(password: string): Promise<false> {
-  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-  await verifyPassword(await dummyHash, password);
-  return false;
-}
+export const verifyNothing = (password: string): Promise<false> => dummy.verifyNothing(password);
 
 export const sha256 = (value: string): string => digest('sha256', value, 'hex');
 

@@ -16,5 +16,6 @@ export * from './validation/optional';
 export * from './registry-config';
 export * from './x500';
 export * from './crypto/secret-cipher';
+export * from './crypto/dummy-hash';
 export * from './openapi/api-error.decorator';
 export * from './openapi/responses';

@@ -1,5 +1,6 @@
+import { DummyHash } from '@app/common';
 import { compare, hash } from 'bcrypt';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 
@@ -33,7 +34,10 @@ export function bcryptCost(passwordHash: string): number | undefined {
 export class PasswordHashing {
   /** Runs at most that many bcrypt calls at once; the rest wait in order. */
   private readonly limit = pLimit(Math.max(1, availableParallelism() - 1));
-  private dummy: Promise<string> | undefined;
+  private readonly dummy = new DummyHash(
+    (secret) => hash(secret, this.cost),
+    (stored, password) => this.limit(() => compare(password, stored)),
+  );
 
   constructor(private readonly cost: number) {}
 
@@ -57,11 +61,8 @@ export class PasswordHashing {
   }
 
   /** As costly as checking a bcrypt password, for unknown auth-ids (so timing does not tell them apart). */
-  async verifyNothing(password: string): Promise<false> {
-    this.dummy ??= hash(randomBytes(16).toString('hex'), this.cost);
-    const dummy = await this.dummy;
-    await this.limit(() => compare(password, dummy));
-    return false;
+  verifyNothing(password: string): Promise<false> {
+    return this.dummy.verifyNothing(password);
   }
 }
 

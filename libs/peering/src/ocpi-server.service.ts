@@ -1,7 +1,7 @@
 import { badRequest, hasUnstorableText, jsonDepth, notFound, OcpiStatusError, REGISTRY_CONFIG, RegistryConfig, RegistryError, unauthorized } from '@app/common';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { checkCredentials, PeerCredentials } from './dto/credentials.dto';
-import { OcpiAuthenticator, OcpiCaller } from './ocpi-authenticator';
+import type { PresentedCaller } from './ocpi-token.guard';
 import { isOcpiVersion, OcpiStatus, OcpiVersion, ourCredentials, ourVersionDetails, ourVersions } from './ocpi-versions';
 import { DiscoveredPeer, DiscoveryError, DiscoveryStep, PeerDiscovery } from './peer-discovery';
 import { PeerLeases } from './peer-leases';
@@ -9,7 +9,6 @@ import { hashPeerToken, newPeerToken, PeerTokenCipher } from './peer-tokens';
 import { PeersRepository, StoredPeer } from './peers.repository';
 
 const methodNotAllowed = (message: string) => new RegistryError(HttpStatus.METHOD_NOT_ALLOWED, message);
-const MISSING_TOKEN = 'missing Authorization: Token header';
 const UNKNOWN_TOKEN = 'unknown or revoked token';
 const NOT_REGISTERED = 'not registered: register with POST first';
 
@@ -41,7 +40,6 @@ export class OcpiServerService {
   private readonly logger = new Logger('Peering');
 
   constructor(
-    private readonly authenticator: OcpiAuthenticator,
     private readonly peers: PeersRepository,
     private readonly leases: PeerLeases,
     private readonly discovery: PeerDiscovery,
@@ -56,35 +54,28 @@ export class OcpiServerService {
   }
 
   /** Any valid token (TOKEN_A, a registered peer's, a callback token) may read versions and details. */
-  private async anyCaller(authorization: string | undefined): Promise<OcpiCaller> {
-    const caller = await this.authenticator.authenticate(authorization);
-    if (caller.kind === 'missing') throw unauthorized(MISSING_TOKEN);
+  private anyCaller(caller: PresentedCaller): void {
     if (caller.kind === 'unknown') throw unauthorized(UNKNOWN_TOKEN);
-    return caller;
   }
 
-  async versions(authorization: string | undefined) {
-    await this.anyCaller(authorization);
+  versions(caller: PresentedCaller) {
+    this.anyCaller(caller);
     return ourVersions(this.config);
   }
 
-  async details(version: OcpiVersion, authorization: string | undefined) {
-    await this.anyCaller(authorization);
+  details(version: OcpiVersion, caller: PresentedCaller) {
+    this.anyCaller(caller);
     return ourVersionDetails(this.config, version);
   }
 
   /** GET credentials: our credentials carrying the token the caller presented (TOKEN_A or its own). */
-  async getCredentials(version: OcpiVersion, authorization: string | undefined) {
-    const caller = await this.authenticator.authenticate(authorization);
-    if (caller.kind === 'missing') throw unauthorized(MISSING_TOKEN);
+  getCredentials(version: OcpiVersion, caller: PresentedCaller) {
     if (caller.kind !== 'token-a' && caller.kind !== 'registered') throw unauthorized(UNKNOWN_TOKEN);
     return ourCredentials(this.config, version, caller.token);
   }
 
   /** POST credentials with TOKEN_A: the peer registers with us. */
-  async register(version: OcpiVersion, authorization: string | undefined, body: unknown, correlationId: string) {
-    const caller = await this.authenticator.authenticate(authorization);
-    if (caller.kind === 'missing') throw unauthorized(MISSING_TOKEN);
+  async register(version: OcpiVersion, caller: PresentedCaller, body: unknown, correlationId: string) {
     if (caller.kind === 'registered') throw methodNotAllowed('already registered: use PUT to update the credentials');
     if (caller.kind !== 'token-a') throw unauthorized(UNKNOWN_TOKEN);
     const credentials = this.parseCredentials(version, body);
@@ -119,8 +110,8 @@ export class OcpiServerService {
   }
 
   /** PUT credentials with the peer's token: new token, (maybe) new version, endpoints fetched again. */
-  async update(version: OcpiVersion, authorization: string | undefined, body: unknown, correlationId: string) {
-    const caller = await this.registeredCaller(authorization);
+  async update(version: OcpiVersion, presented: PresentedCaller, body: unknown, correlationId: string) {
+    const caller = this.registeredCaller(presented);
     const credentials = this.parseCredentials(version, body);
     return this.leases.run(caller.peerId, () => methodNotAllowed(NOT_REGISTERED), async (peer, leaseId) => {
       if (peer.status !== 'registered' || peer.inbound_token_hash !== caller.hash) throw methodNotAllowed(NOT_REGISTERED);
@@ -150,8 +141,8 @@ export class OcpiServerService {
   }
 
   /** DELETE credentials: the peer unregisters; both directions' tokens and its endpoints are forgotten. */
-  async unregister(authorization: string | undefined): Promise<void> {
-    const caller = await this.registeredCaller(authorization);
+  async unregister(presented: PresentedCaller): Promise<void> {
+    const caller = this.registeredCaller(presented);
     await this.leases.run(caller.peerId, () => methodNotAllowed(NOT_REGISTERED), async (peer, leaseId) => {
       const changes = { status: 'unregistered' as const, inbound_token_hash: null, outbound_token: null, endpoints: [], last_error: null };
       if (!(await this.peers.update(peer.id, leaseId, changes, { expectInboundHash: caller.hash }))) throw methodNotAllowed(NOT_REGISTERED);
@@ -160,9 +151,7 @@ export class OcpiServerService {
   }
 
   /** PUT and DELETE: 405 for anyone not registered (OCPI), 401 only when there is no token at all. */
-  private async registeredCaller(authorization: string | undefined) {
-    const caller = await this.authenticator.authenticate(authorization);
-    if (caller.kind === 'missing') throw unauthorized(MISSING_TOKEN);
+  private registeredCaller(caller: PresentedCaller) {
     if (caller.kind !== 'registered') throw methodNotAllowed(NOT_REGISTERED);
     return caller;
   }

@@ -1,11 +1,12 @@
 import { OcpiTokenAuthenticated } from '@app/auth';
 import { ApiError, RegistryError } from '@app/common';
-import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Param, Patch, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Req, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiExcludeEndpoint, ApiExtraModels, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Credentials211Dto, Credentials221Dto } from './dto/credentials.dto';
 import { CREDENTIALS_EXAMPLES, EndpointDto, OCPI_SCHEMAS } from './dto/peer-responses';
 import type { FastifyRequest } from 'fastify';
 import { OcpiServerService } from './ocpi-server.service';
+import { CurrentOcpiCaller, OcpiTokenGuard, PresentedCaller } from './ocpi-token.guard';
 import { ocpiSuccess } from './ocpi-versions';
 
 const CREDENTIALS_BODY = {
@@ -29,8 +30,8 @@ const notAllowed = (): never => {
 };
 
 /**
- * OCPI's versions and credentials modules for 2.0, 2.1.1 and 2.2.1. Public for the operators' guard:
- * OCPI authenticates with its own `Authorization: Token …`, checked by the service.
+ * OCPI's versions and credentials modules for 2.0, 2.1.1 and 2.2.1. Not the operators' ways: each endpoint is
+ * authenticated with OCPI's own `Authorization: Token …` by the OcpiTokenGuard; the methods OCPI does not define answer 405 without one.
  */
 @ApiTags('ocpi')
 @ApiExtraModels(EndpointDto, Credentials211Dto)
@@ -39,27 +40,31 @@ const notAllowed = (): never => {
 export class OcpiController {
   constructor(private readonly ocpi: OcpiServerService) {}
 
+  @UseGuards(OcpiTokenGuard)
   @Get('versions')
   @ApiOperation({ summary: 'The OCPI versions we serve' })
   @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.versions, description: 'each version and the URL of its details' })
-  async versions(@Headers('authorization') authorization: string | undefined) {
-    return ocpiSuccess(await this.ocpi.versions(authorization));
+  async versions(@CurrentOcpiCaller() caller: PresentedCaller) {
+    return ocpiSuccess(await this.ocpi.versions(caller));
   }
 
+  @UseGuards(OcpiTokenGuard)
   @Get(':version')
   @ApiOperation({ summary: 'The endpoints of one version' })
   @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.details, description: 'the modules of this version (credentials)' })
-  async details(@Param('version') version: string, @Headers('authorization') authorization: string | undefined) {
-    return ocpiSuccess(await this.ocpi.details(this.ocpi.version(version), authorization));
+  async details(@Param('version') version: string, @CurrentOcpiCaller() caller: PresentedCaller) {
+    return ocpiSuccess(await this.ocpi.details(this.ocpi.version(version), caller));
   }
 
+  @UseGuards(OcpiTokenGuard)
   @Get(':version/credentials')
   @ApiOperation({ summary: 'Our credentials, carrying the token the caller presented' })
   @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.credentials, description: 'in the shape of this version' })
-  async getCredentials(@Param('version') version: string, @Headers('authorization') authorization: string | undefined) {
-    return ocpiSuccess(await this.ocpi.getCredentials(this.ocpi.version(version), authorization));
+  async getCredentials(@Param('version') version: string, @CurrentOcpiCaller() caller: PresentedCaller) {
+    return ocpiSuccess(await this.ocpi.getCredentials(this.ocpi.version(version), caller));
   }
 
+  @UseGuards(OcpiTokenGuard)
   @Post(':version/credentials')
   @HttpCode(200)
   @ApiBody(CREDENTIALS_BODY)
@@ -69,26 +74,28 @@ export class OcpiController {
   })
   @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.credentials, description: 'our credentials with TOKEN_C (1000), or a failed callback (3001-3003)' })
   @ApiError(405, 'the caller is registered already (its token C): use PUT', 'already registered: use PUT to update the credentials')
-  async register(@Param('version') version: string, @Headers('authorization') authorization: string | undefined, @Body() body: unknown, @Req() request: FastifyRequest) {
-    return ocpiSuccess(await this.ocpi.register(this.ocpi.version(version), authorization, body, correlationOf(request)));
+  async register(@Param('version') version: string, @CurrentOcpiCaller() caller: PresentedCaller, @Body() body: unknown, @Req() request: FastifyRequest) {
+    return ocpiSuccess(await this.ocpi.register(this.ocpi.version(version), caller, body, correlationOf(request)));
   }
 
+  @UseGuards(OcpiTokenGuard)
   @Put(':version/credentials')
   @ApiBody(CREDENTIALS_BODY)
   @ApiOperation({ summary: 'Update: new token, maybe another version; we fetch the endpoints again and issue a new token', description: PEER_ONLY })
   @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.credentials, description: 'our credentials with a new token C' })
   @ApiError(405, 'the caller is not registered (TOKEN_A or unknown)', NOT_REGISTERED)
-  async update(@Param('version') version: string, @Headers('authorization') authorization: string | undefined, @Body() body: unknown, @Req() request: FastifyRequest) {
-    return ocpiSuccess(await this.ocpi.update(this.ocpi.version(version), authorization, body, correlationOf(request)));
+  async update(@Param('version') version: string, @CurrentOcpiCaller() caller: PresentedCaller, @Body() body: unknown, @Req() request: FastifyRequest) {
+    return ocpiSuccess(await this.ocpi.update(this.ocpi.version(version), caller, body, correlationOf(request)));
   }
 
+  @UseGuards(OcpiTokenGuard)
   @Delete(':version/credentials')
   @ApiOperation({ summary: 'Unregister', description: PEER_ONLY })
   @ApiResponse({ status: 200, schema: OCPI_SCHEMAS.empty, description: 'unregistered (1000, no data)' })
   @ApiError(405, 'the caller is not registered', NOT_REGISTERED)
-  async unregister(@Param('version') version: string, @Headers('authorization') authorization: string | undefined) {
+  async unregister(@Param('version') version: string, @CurrentOcpiCaller() caller: PresentedCaller) {
     this.ocpi.version(version);
-    await this.ocpi.unregister(authorization);
+    await this.ocpi.unregister(caller);
     return ocpiSuccess();
   }
 

@@ -3,19 +3,10 @@ import { Controller, Delete, Get, Header, Inject, Req, Res } from '@nestjs/commo
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated } from '../authenticated.decorator';
-import { SESSION_COOKIE } from '../authenticator';
 import { OVMS_TEXT_TYPE } from '../ovms-json';
 import { CurrentPrincipal, Principal } from '../principal';
+import { setSessionCookie } from './session-cookie';
 import { SessionsService } from './sessions.service';
-
-/**
- * `Secure` when the public URL is https, or when this request came over TLS: directly, or through a
- * TRUST_PROXY proxy that says `X-Forwarded-Proto: https` (fastify believes that header only from them).
- */
-function cookie(request: FastifyRequest, publicUrl: string, value: string, extra = ''): string {
-  const secure = publicUrl.startsWith('https:') || request.protocol === 'https' ? '; Secure' : '';
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax${secure}${extra}`;
-}
 
 /** OVMS's /api/cookie: log in to a cookie session and out of it. */
 @ApiTags('ovms')
@@ -36,7 +27,7 @@ export class CookieController {
     // login CSRF: another site must not log the browser in (to the attacker's account, say)
     if (isCrossSite(request, this.config.publicUrl)) throw forbidden('cross-site login refused');
     const sessionId = await this.sessions.open(principal);
-    reply.header('set-cookie', cookie(request, this.config.publicUrl, sessionId));
+    setSessionCookie(request, reply, this.config.publicUrl, sessionId);
     return 'Login ok\n';
   }
 
@@ -48,7 +39,7 @@ export class CookieController {
   @ApiResponse({ status: 200, description: 'Logout ok; the cookie is cleared', schema: { type: 'string', example: 'Logout ok\n' } })
   async logout(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     await this.sessions.close(principal);
-    reply.header('set-cookie', cookie(request, this.config.publicUrl, '', '; Max-Age=0'));
+    setSessionCookie(request, reply, this.config.publicUrl, undefined);
     return 'Logout ok\n';
   }
 }

@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { assertJsonBody, registerBodyParsers } from './body-parsers';
 import { surfaceOf } from '../errors/surface';
@@ -27,14 +28,16 @@ function finishAnswer(request: FastifyRequest, reply: FastifyReply, payload: unk
 }
 
 /**
- * Everything the three surfaces share below Nest: body parsing, CORS, security headers, OCPI's request and
- * correlation ids, JSON answers that end with a newline. The hooks are synchronous: an async hook costs a
+ * Everything the three surfaces share below Nest: body parsing, cookies, CORS, security headers, OCPI's request
+ * and correlation ids, JSON answers that end with a newline. The hooks are synchronous: an async hook costs a
  * promise and a tick on every request.
  * Errors fastify raises itself (bad JSON, body too large) reach the global exception filter through Nest's
  * own fastify error handler.
  */
 export function configureHttp(fastify: FastifyInstance): void {
   registerBodyParsers(fastify);
+  // request.cookies for the session cookie's strategy, and the Set-Cookie serializer
+  void fastify.register(cookie);
   registerCorsPreflight(fastify);
   registerSecurityHeaders(fastify);
   // before parsing: a JSON-only route does not read (or fail on) a form or multipart body at all
