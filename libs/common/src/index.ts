@@ -18,3 +18,8 @@ export * from './x500';
 export * from './crypto/secret-cipher';
 export * from './openapi/api-error.decorator';
 export * from './openapi/responses';
+export * from './validation/json-object';
+export * from './validation/http-url';
+export * from './validation/ocpi-roles';
+export * from './validation/public-key';
+export * from './validation/validity-period';
