@@ -23,3 +23,4 @@ export * from './validation/http-url';
 export * from './validation/ocpi-roles';
 export * from './validation/public-key';
 export * from './validation/validity-period';
+export * from './validation/write-outcome';
