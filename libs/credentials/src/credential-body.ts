@@ -2,6 +2,8 @@ import {
   badRequest,
   CertificateError,
   CertificateSummary,
+  checkPublicKey,
+  checkValidityPeriod,
   describeValidationErrors,
   DistinguishedNameError,
   formatTimestamp,
@@ -11,7 +13,7 @@ import {
 } from '@app/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { createPublicKey, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { CommonSecretDto, TYPES } from './dto/credential.dto';
 import { bcryptCost, PasswordHash } from './password-hashing';
 
@@ -80,7 +82,10 @@ function certificate(cert: string, where: string): CertificateSummary {
   }
 }
 
-/** Hono keeps an auth-id that is no DN as it is (auth-id templates make such ids); a DN is normalised. */
+/**
+ * An X.509 credential's auth-id: a DN in RFC 2253 normal form, anything else as given (Hono keeps an
+ * auth-id that is no DN, which auth-id templates make). A trust anchor's subject DN, by contrast, must be one.
+ */
 export function normalizedSubjectDn(authId: string): string {
   try {
     return normalizeDistinguishedName(authId);
@@ -88,27 +93,6 @@ export function normalizedSubjectDn(authId: string): string {
     if (error instanceof DistinguishedNameError) return authId;
     throw error;
   }
-}
-
-function checkValidity(secret: Json, where: string): void {
-  const notBefore = secret['not-before'];
-  const notAfter = secret['not-after'];
-  if (typeof notBefore === 'string' && typeof notAfter === 'string' && Date.parse(notBefore) > Date.parse(notAfter)) {
-    throw badRequest(`${where}: not-before must not be after not-after`);
-  }
-}
-
-/** A DER SubjectPublicKeyInfo of the stated algorithm, as Hono's KeyFactory check demands. */
-function checkPublicKey(key: string, algorithm: string, where: string): void {
-  let keyType: string | undefined;
-  try {
-    keyType = createPublicKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'spki' }).asymmetricKeyType;
-  } catch {
-    throw badRequest(`${where}.key is not a DER-encoded public key`);
-  }
-  const expected = KEY_TYPES[algorithm.toUpperCase()];
-  if (!expected) throw badRequest(`${where}.algorithm "${algorithm}" is not supported`);
-  if (!keyType || !expected.includes(keyType)) throw badRequest(`${where}.key is not an ${algorithm} key`);
 }
 
 function checkPreHashed(secret: Json, maxCost: number, where: string): PasswordHash {
@@ -171,7 +155,7 @@ async function prepareSecret(type: string, input: Json, tools: SecretTools, wher
         });
       } else if (input.key !== undefined) {
         if (input.algorithm === undefined) throw badRequest(`${where}: algorithm is required with key`);
-        checkPublicKey(input.key as string, input.algorithm as string, where);
+        checkPublicKey(input.key as string, input.algorithm as string, KEY_TYPES, where, 'key');
         Object.assign(secret.public, { key: input.key, algorithm: input.algorithm });
       } else if (patches && input.algorithm === undefined) {
         secret.keep = 'rpk-key';
@@ -187,7 +171,7 @@ async function prepareSecret(type: string, input: Json, tools: SecretTools, wher
       secret.public = { ...input, id };
     }
   }
-  checkValidity(secret.public, where);
+  checkValidityPeriod(secret.public, where);
   return secret;
 }
 

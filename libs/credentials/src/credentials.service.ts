@@ -1,4 +1,4 @@
-import { conflict, forbidden, notFound, preconditionFailed, REGISTRY_CONFIG, RegistryConfig, SECRET_KEY } from '@app/common';
+import { conflict, forbidden, notFound, REGISTRY_CONFIG, RegistryConfig, SECRET_KEY, writtenVersion } from '@app/common';
 import { RegistryEvents } from '@app/database';
 import { Inject, Injectable } from '@nestjs/common';
 import { mergeWithStored, prepareCredentials, SecretTools } from './credential-body';
@@ -8,20 +8,13 @@ import { SecretCipher } from '@app/common';
 import { PSK_KEY_INFO, pskAssociatedData } from './psk-keys';
 
 function versionOf(outcome: ReplaceOutcome, tenantId: string, deviceId: string): string {
-  switch (outcome.outcome) {
-    case 'ok':
-      return outcome.version;
-    case 'missing':
-      throw notFound(`device ${deviceId} of tenant ${tenantId} not found`);
-    case 'version-mismatch':
-      throw preconditionFailed();
-    case 'auth-id-taken':
-      throw conflict(
-        outcome.type === undefined
-          ? `an auth-id of these credentials is already used by another device of tenant ${tenantId}`
-          : `type ${outcome.type} with auth-id "${outcome.authId}" is already used by another device of tenant ${tenantId}`,
-      );
-  }
+  return writtenVersion(outcome, `device ${deviceId} of tenant ${tenantId}`, (taken) =>
+    conflict(
+      taken.type === undefined
+        ? `an auth-id of these credentials is already used by another device of tenant ${tenantId}`
+        : `type ${taken.type} with auth-id "${taken.authId}" is already used by another device of tenant ${tenantId}`,
+    ),
+  );
 }
 
 /** Hono's credentials management (SPEC 3.4); the SQL is the repository's. */

@@ -1,4 +1,4 @@
-import { badRequest, conflict, forbidden, formatTimestamp, notFound, preconditionFailed, REGISTRY_CONFIG, RegistryConfig } from '@app/common';
+import { badRequest, conflict, forbidden, formatTimestamp, notFound, REGISTRY_CONFIG, RegistryConfig, writtenVersion } from '@app/common';
 import { isEnabled, RegistryEvents, SearchParameters } from '@app/database';
 import { Inject, Injectable } from '@nestjs/common';
 import { TenantsRepository } from '@app/tenants';
@@ -31,9 +31,7 @@ export function storableDevice(body: Record<string, unknown>): Record<string, un
 }
 
 function checkWrite(outcome: WriteOutcome, tenantId: string, deviceId: string): string {
-  if (outcome.outcome === 'ok') return outcome.version;
-  if (outcome.outcome === 'missing') throw notFound(`device ${deviceId} of tenant ${tenantId} not found`);
-  throw preconditionFailed();
+  return writtenVersion(outcome, `device ${deviceId} of tenant ${tenantId}`);
 }
 
 @Injectable()

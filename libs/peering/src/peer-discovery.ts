@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isOcpiUrl } from './dto/credentials.dto';
+import { isHttpUrl, isJsonObject } from '@app/common';
 import { describeCall, OcpiClient, PeerCallError } from './ocpi-client';
 import { firstEncoding, isOcpiVersion, OCPI_VERSIONS, OcpiVersion, TokenEncoding } from './ocpi-versions';
 
@@ -45,7 +45,6 @@ export class DiscoveryError extends Error {
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A peer's version string as it may appear in a message: the peer chooses it, so it is cut short. */
 const shown = (version: unknown): string => String(version).slice(0, 16);
@@ -76,10 +75,10 @@ export class PeerDiscovery {
     const known: Array<{ version: OcpiVersion; url: string }> = [];
     const offered: unknown[] = [];
     for (const entry of versions.data) {
-      if (!isObject(entry) || typeof entry.version !== 'string') failed('versions', `could not read the peer's versions: ${versionsCall}: a version entry has no version`);
+      if (!isJsonObject(entry) || typeof entry.version !== 'string') failed('versions', `could not read the peer's versions: ${versionsCall}: a version entry has no version`);
       offered.push(entry.version);
       if (!isOcpiVersion(entry.version)) continue;
-      if (!isOcpiUrl(entry.url)) failed('versions', `could not read the peer's versions: ${versionsCall}: version ${entry.version} has no valid url`);
+      if (!isHttpUrl(entry.url)) failed('versions', `could not read the peer's versions: ${versionsCall}: version ${entry.version} has no valid url`);
       known.push({ version: entry.version, url: entry.url });
     }
 
@@ -93,11 +92,11 @@ export class PeerDiscovery {
       .call({ method: 'GET', url: entry.url, token, encoding: firstEncoding(version, override, versions.encoding), correlationId })
       .catch((error) => failed('details', `could not read the peer's OCPI ${version} details: ${peerCallMessageOrRethrow(error)}`));
     const data = details.data;
-    if (!isObject(data) || !Array.isArray(data.endpoints)) failed('details', `could not read the peer's OCPI ${version} details: ${detailsCall}: data is not version details with endpoints`);
+    if (!isJsonObject(data) || !Array.isArray(data.endpoints)) failed('details', `could not read the peer's OCPI ${version} details: ${detailsCall}: data is not version details with endpoints`);
     if (data.version !== version) failed('details', `could not read the peer's OCPI ${version} details: ${detailsCall}: details of version ${shown(data.version)}, expected ${version}`);
     // Endpoints we cannot use are left out; only the credentials endpoint is required.
     const endpoints: PeerEndpoint[] = data.endpoints
-      .filter((item): item is Record<string, unknown> => isObject(item) && typeof item.identifier === 'string' && item.identifier.length <= 64 && isOcpiUrl(item.url))
+      .filter((item): item is Record<string, unknown> => isJsonObject(item) && typeof item.identifier === 'string' && item.identifier.length <= 64 && isHttpUrl(item.url))
       .map((item) => ({ identifier: item.identifier as string, ...(typeof item.role === 'string' ? { role: item.role.slice(0, 32) } : {}), url: item.url as string }));
     const credentials = endpoints.find((endpoint) => endpoint.identifier === 'credentials');
     if (!credentials) failed('credentials', `the peer has no credentials endpoint in OCPI ${version}`);

@@ -1,6 +1,8 @@
 import {
   badRequest,
   CertificateError,
+  checkPublicKey,
+  checkValidityPeriod,
   DistinguishedNameError,
   formatTimestamp,
   identityTemplateProblem,
@@ -8,7 +10,7 @@ import {
   summarizeCertificate,
   SIGNING_KEY_TYPES,
 } from '@app/common';
-import { createPublicKey, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /** What the repository writes for one tenant: the JSON to keep and the columns derived from it. */
 export interface StorableTenant {
@@ -45,7 +47,8 @@ function checkTemplate(ca: Json, field: string, where: string): void {
   if (problem) throw badRequest(`${where}.${field} ${problem}`);
 }
 
-function normalizedSubjectDn(dn: string, where: string): string {
+/** A trust anchor's subject DN in RFC 2253 normal form; a 400 when it is no DN (unlike a credential's auth-id). */
+function checkedSubjectDn(dn: string, where: string): string {
   let normalized: string;
   try {
     normalized = normalizeDistinguishedName(dn);
@@ -55,23 +58,6 @@ function normalizedSubjectDn(dn: string, where: string): string {
   }
   if (Buffer.byteLength(normalized) > MAX_SUBJECT_DN_BYTES) throw badRequest(`${where}.subject-dn is too long`);
   return normalized;
-}
-
-/**
- * A public key must be a DER SubjectPublicKeyInfo of the stated algorithm (default RSA), as Hono's
- * KeyFactory check demands: Base64 of other bytes (Hono's test sends "NotBased64Encoded") is a 400.
- */
-function checkPublicKey(publicKey: string, algorithm: string | undefined, where: string): void {
-  let keyType: string | undefined;
-  try {
-    keyType = createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' }).asymmetricKeyType;
-  } catch {
-    throw badRequest(`${where}.public-key is not a DER SubjectPublicKeyInfo`);
-  }
-  const expected = SIGNING_KEY_TYPES[(algorithm ?? 'RSA').toUpperCase()] ?? [];
-  if (!keyType || !expected.includes(keyType)) {
-    throw badRequest(`${where}.public-key is ${keyType ? `an ${keyType.toUpperCase()} key` : 'a key'}, not ${algorithm ?? 'RSA'}`);
-  }
 }
 
 /**
@@ -93,7 +79,7 @@ function storableTrustedCa(input: Json, where: string): Json {
     }
     if (summary.subjectDn === '') throw badRequest(`${where}.cert: the certificate has an empty subject`);
     if (Buffer.byteLength(summary.subjectDn) > MAX_SUBJECT_DN_BYTES) throw badRequest(`${where}.cert: subject DN is too long`);
-    if (ca['subject-dn'] !== undefined) normalizedSubjectDn(ca['subject-dn'] as string, where);
+    if (ca['subject-dn'] !== undefined) checkedSubjectDn(ca['subject-dn'] as string, where);
     delete ca.cert;
     delete ca['subject-dn-bytes'];
     Object.assign(ca, {
@@ -106,11 +92,9 @@ function storableTrustedCa(input: Json, where: string): Json {
   } else {
     const missing = ['subject-dn', 'public-key', 'not-before', 'not-after'].filter((field) => ca[field] === undefined);
     if (missing.length > 0) throw badRequest(`${where} needs cert, or ${missing.join(', ')}`);
-    ca['subject-dn'] = normalizedSubjectDn(ca['subject-dn'] as string, where);
-    checkPublicKey(ca['public-key'] as string, ca.algorithm as string | undefined, where);
-    if (Date.parse(ca['not-before'] as string) > Date.parse(ca['not-after'] as string)) {
-      throw badRequest(`${where}: not-before must not be after not-after`);
-    }
+    ca['subject-dn'] = checkedSubjectDn(ca['subject-dn'] as string, where);
+    checkPublicKey(ca['public-key'] as string, (ca.algorithm as string | undefined) ?? 'RSA', SIGNING_KEY_TYPES, where, 'public-key');
+    checkValidityPeriod(ca, where);
   }
   checkTemplate(ca, 'auth-id-template', where);
   checkTemplate(ca, 'auto-provisioning-device-id-template', where);
@@ -119,9 +103,10 @@ function storableTrustedCa(input: Json, where: string): Json {
 }
 
 /**
- * The stored form of a validated tenant body: the seed's `limits` becomes `resource-limits`, a single
- * trusted CA becomes a list, trusted CAs get ids and normalised subject DNs. Everything else is kept as
- * the client sent it (no defaults are materialised).
+ * The stored form of a tenant body that passed the body pipe (so a single trusted CA is already a
+ * one-element list, by the DTO's transform): the seed's `limits` becomes `resource-limits`, trusted CAs
+ * get ids and normalised subject DNs. Everything else is kept as the client sent it (no defaults are
+ * materialised).
  */
 export function storableTenant(input: Json): StorableTenant {
   const body: Json = { ...input };
@@ -133,8 +118,7 @@ export function storableTenant(input: Json): StorableTenant {
   checkAdapters(body.adapters);
   const subjectDns = new Set<string>();
   if (body['trusted-ca'] !== undefined) {
-    const list = (Array.isArray(body['trusted-ca']) ? body['trusted-ca'] : [body['trusted-ca']]) as Json[];
-    const cas = list.map((ca, index) => storableTrustedCa(ca, `trusted-ca[${index}]`));
+    const cas = (body['trusted-ca'] as Json[]).map((ca, index) => storableTrustedCa(ca, `trusted-ca[${index}]`));
     const ids = new Set<string>();
     for (const ca of cas) {
       if (ids.has(ca.id as string)) throw badRequest(`trusted-ca: id "${ca.id}" is used more than once`);

@@ -1,5 +1,5 @@
 import { Authenticator } from '@app/auth';
-import { conflict, notFound, preconditionFailed } from '@app/common';
+import { conflict, notFound, writtenVersion } from '@app/common';
 import { isEnabled, RegistryEvents, SearchParameters } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -19,20 +19,17 @@ export function tenantJsonWithId(tenant: Pick<StoredTenant, 'id' | 'body'>): str
 }
 
 function versionOf(outcome: TenantWriteOutcome, tenantId: string): string {
-  switch (outcome.outcome) {
-    case 'ok':
-      return outcome.version;
-    case 'exists':
-      throw conflict(`tenant ${tenantId} already exists`);
-    case 'missing':
-      throw notFound(`tenant ${tenantId} not found`);
-    case 'version-mismatch':
-      throw preconditionFailed();
-    case 'alias-taken':
-      throw conflict('the alias is already used by another tenant');
-    case 'trust-anchor-taken':
-      throw conflict(`a trusted CA with subject DN "${outcome.subjectDn}" is already used by another tenant`);
-  }
+  return writtenVersion(outcome, `tenant ${tenantId}`, (failure) => {
+    switch (failure.outcome) {
+      case 'exists':
+        return conflict(`tenant ${tenantId} already exists`);
+      case 'alias-taken':
+        return conflict('the alias is already used by another tenant');
+      case 'trust-anchor-taken':
+        return conflict(`a trusted CA with subject DN "${failure.subjectDn}" is already used by another tenant`);
+    }
+    throw new Error(`unexpected write outcome ${failure.outcome}`);
+  });
 }
 
 /** Hono's tenant management rules; the SQL is the repository's. */

@@ -1,4 +1,4 @@
-import { RegistryConfig } from '@app/common';
+import { OCPI_ROLES, RegistryConfig } from '@app/common';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
@@ -10,7 +10,6 @@ export class ConfigError extends Error {}
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const OCPI_ROLES = ['CPO', 'EMSP', 'HUB', 'NAP', 'NSP', 'SCSP', 'OTHER'];
 
 function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];

@@ -1,14 +1,36 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { Optional } from '@app/common';
+import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength } from 'class-validator';
 
-/** The fields of a new API token, from a form (curl -F / -d) or JSON; absent fields take OVMS's defaults. */
-export const NEW_TOKEN_SCHEMA = {
-  type: 'object',
-  properties: {
-    application: { type: 'string', maxLength: 32, default: 'notspecified', example: 'ha' },
-    purpose: { type: 'string', maxLength: 80, default: 'notspecified', example: 'home automation' },
-    permit: { type: 'string', maxLength: 255, default: 'auth', example: 'auth,registry.write', description: '* or a comma list of rights' },
-  },
-};
+export const NEW_TOKEN_LIMITS = { application: 32, purpose: 80, permit: 255 } as const;
+export const NEW_TOKEN_DEFAULTS = { application: 'notspecified', purpose: 'notspecified', permit: 'auth' } as const;
+
+/** OVMS's messages: "<field> must be text", "<field> must be at most <n> characters". */
+function TokenText(field: keyof typeof NEW_TOKEN_LIMITS) {
+  return (target: object, property: string) => {
+    Optional()(target, property);
+    IsString({ message: `${field} must be text` })(target, property);
+    MaxLength(NEW_TOKEN_LIMITS[field], { message: `${field} must be at most ${NEW_TOKEN_LIMITS[field]} characters` })(target, property);
+  };
+}
+
+/**
+ * The fields of a new API token (POST /api/token and `token create`), from a form (curl -F / -d), the
+ * URL or JSON; absent fields take OVMS's defaults, other fields are ignored as OVMS does.
+ */
+export class NewTokenBodyDto {
+  @ApiPropertyOptional({ maxLength: NEW_TOKEN_LIMITS.application, default: NEW_TOKEN_DEFAULTS.application, example: 'ha' })
+  @TokenText('application')
+  application?: string;
+
+  @ApiPropertyOptional({ maxLength: NEW_TOKEN_LIMITS.purpose, default: NEW_TOKEN_DEFAULTS.purpose, example: 'home automation' })
+  @TokenText('purpose')
+  purpose?: string;
+
+  @ApiPropertyOptional({ maxLength: NEW_TOKEN_LIMITS.permit, default: NEW_TOKEN_DEFAULTS.permit, example: 'auth,registry.write', description: '* or a comma list of rights' })
+  @TokenText('permit')
+  permit?: string;
+}
 
 export const NEW_TOKEN_EXAMPLES = {
   integration: { summary: 'a token that reads and writes the registry', value: { application: 'ha', purpose: 'home automation', permit: 'auth,registry.write' } },

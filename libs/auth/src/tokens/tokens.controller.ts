@@ -2,7 +2,7 @@ import { ApiError, badRequest, RegistryError } from '@app/common';
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../authenticated.decorator';
-import { DeletedTokenDto, NEW_TOKEN_EXAMPLES, NEW_TOKEN_SCHEMA, NewTokenDto, TokenViewDto } from '../dto/token.dto';
+import { DeletedTokenDto, NEW_TOKEN_EXAMPLES, NewTokenBodyDto, NewTokenDto, TokenViewDto } from '../dto/token.dto';
 import { OVMS_JSON_TYPE, ovmsJson } from '../ovms-json';
 import { CurrentPrincipal, Principal } from '../principal';
 import { TokensService } from './tokens.service';
@@ -29,7 +29,7 @@ export class TokensController {
   @Header('content-type', OVMS_JSON_TYPE)
   @ApiOperation({ summary: 'Create an API token; the token is shown only in this answer' })
   @ApiConsumes('application/json', 'multipart/form-data', 'application/x-www-form-urlencoded')
-  @ApiBody({ schema: NEW_TOKEN_SCHEMA, examples: NEW_TOKEN_EXAMPLES })
+  @ApiBody({ type: NewTokenBodyDto, required: false, examples: NEW_TOKEN_EXAMPLES })
   @ApiResponse({ status: 201, type: NewTokenDto, description: 'the token, shown only here' })
   @ApiError(400, 'a field too long, or an unknown right in the permit', 'unknown right in permit: everything')
   @ApiError(403, 'the permit asks for rights the caller does not hold, or the credential lacks token.admin', 'a token cannot carry rights its creator does not hold')

@@ -1,6 +1,9 @@
-import { badRequest, forbidden } from '@app/common';
+import { badRequest, describeValidationErrors, forbidden } from '@app/common';
 import { Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import { Authenticator } from '../authenticator';
+import { NEW_TOKEN_DEFAULTS, NewTokenBodyDto } from '../dto/token.dto';
 import { ovmsTime } from '../ovms-json';
 import { Permit } from '../permit';
 import { ADMIN_RIGHTS } from '../rights';
@@ -8,17 +11,22 @@ import { Principal } from '../principal';
 import { newApiToken, sha256 } from '../secrets';
 import { TokensRepository } from './tokens.repository';
 
-const LIMITS = { application: 32, purpose: 80, permit: 255 } as const;
-const DEFAULTS = { application: 'notspecified', purpose: 'notspecified', permit: 'auth' } as const;
-type TokenField = keyof typeof LIMITS;
+type TokenField = keyof typeof NEW_TOKEN_DEFAULTS;
 
-function field(fields: Record<string, unknown>, name: TokenField): string {
-  let value = fields[name];
-  if (Array.isArray(value)) value = value[0];
-  if (value === undefined || value === null) return DEFAULTS[name];
-  if (typeof value !== 'string') throw badRequest(`${name} must be text`);
-  if (value.length > LIMITS[name]) throw badRequest(`${name} must be at most ${LIMITS[name]} characters`);
-  return value;
+/**
+ * The three fields as NewTokenBodyDto checks them: a repeated form or URL field counts by its first
+ * value, and an empty (null) one is absent, as in OVMS; other fields are ignored.
+ */
+function validatedFields(fields: Record<string, unknown>): NewTokenBodyDto {
+  const given: Record<string, unknown> = {};
+  for (const name of Object.keys(NEW_TOKEN_DEFAULTS) as TokenField[]) {
+    const value = Array.isArray(fields[name]) ? (fields[name] as unknown[])[0] : fields[name];
+    if (value !== undefined && value !== null) given[name] = value;
+  }
+  const dto = plainToInstance(NewTokenBodyDto, given);
+  const problem = describeValidationErrors(validateSync(dto));
+  if (problem) throw badRequest(problem);
+  return dto;
 }
 
 export interface TokenFields {
@@ -29,9 +37,10 @@ export interface TokenFields {
 
 /** Checks the fields of a new token as OVMS clients send them (absent → OVMS defaults). */
 export function tokenFields(fields: Record<string, unknown>): TokenFields {
-  const application = field(fields, 'application');
-  const purpose = field(fields, 'purpose');
-  const permitText = field(fields, 'permit').trim();
+  const given = validatedFields(fields);
+  const application = given.application ?? NEW_TOKEN_DEFAULTS.application;
+  const purpose = given.purpose ?? NEW_TOKEN_DEFAULTS.purpose;
+  const permitText = (given.permit ?? NEW_TOKEN_DEFAULTS.permit).trim();
   const permit = Permit.parse(permitText);
   if (permitText === '' || permit.authenticatesNothing) throw badRequest('permit must be * or a comma list of rights');
   const unknown = permit.unknownRights();

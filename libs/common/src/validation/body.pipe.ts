@@ -67,9 +67,26 @@ export interface BodyPipeOptions {
 }
 
 /**
+ * Own properties that are undefined: ES2022 class fields define every declared property on each DTO
+ * instance, but a property the client did not send is absent (Hono stores no defaults, and `in` and
+ * `Object.keys` must see what was sent). Walks nested DTOs and lists without recursion.
+ */
+function dropAbsentFields(root: object): void {
+  const pending: object[] = [root];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    for (const [key, inner] of Object.entries(current)) {
+      if (inner === undefined && !Array.isArray(current)) delete (current as Record<string, unknown>)[key];
+      else if (typeof inner === 'object' && inner !== null) pending.push(inner);
+    }
+  }
+}
+
+/**
  * Validates a JSON object body against the class-validator DTO of the parameter and hands the route
- * the client's own JSON (so what is stored is what was sent: no defaults materialised, nothing added).
- * Unknown properties are rejected except where a DTO declares free-form objects.
+ * the validated DTO instance: the client's JSON with the DTO's `@Transform`s applied, nothing else
+ * added (no defaults materialised). Unknown properties are rejected except inside what a DTO declares
+ * free-form (`ext`, `defaults`, …), which is kept as sent.
  */
 @Injectable()
 export class JsonBodyPipe implements PipeTransform {
@@ -87,10 +104,12 @@ export class JsonBodyPipe implements PipeTransform {
     if (memberName !== undefined) throw badRequest(`property name "${memberName}" is not supported`);
     const metatype = metadata.metatype;
     if (metatype && metatype !== Object) {
-      const instance = plainToInstance(metatype, value) as object;
+      const instance = plainToInstance(metatype, value) as Record<string, unknown>;
       const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
       const message = describe(errors);
       if (message) throw badRequest(message);
+      dropAbsentFields(instance);
+      return instance;
     }
     return value as Record<string, unknown>;
   }

@@ -1,5 +1,6 @@
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 import { isRfc3339 } from '../time';
+import { isJsonObject } from './json-object';
 
 /** A JSON object (not an array, not null) whose values are all strings, such as HTTP headers. */
 export function IsStringMap(options?: ValidationOptions) {
@@ -11,7 +12,7 @@ export function IsStringMap(options?: ValidationOptions) {
       options,
       validator: {
         validate: (value: unknown) =>
-          typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string'),
+          isJsonObject(value) && Object.values(value).every((v) => typeof v === 'string'),
         defaultMessage: (args: ValidationArguments) => `${args.property} must be an object of strings`,
       },
     });
@@ -26,7 +27,7 @@ export function IsJsonObject(options?: ValidationOptions) {
       propertyName: property,
       options,
       validator: {
-        validate: (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value),
+        validate: isJsonObject,
         defaultMessage: (args: ValidationArguments) => `${args.property} must be a JSON object`,
       },
     });

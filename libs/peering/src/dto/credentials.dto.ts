@@ -1,29 +1,11 @@
-import { describeValidationErrors } from '@app/common';
+import { describeValidationErrors, IsHttpUrl, isJsonObject, NestedObject, NestedObjectList, OCPI_ROLES, Optional } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { plainToInstance, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-  registerDecorator,
-  ValidateNested,
-  validateSync,
-  ValidationArguments,
-} from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsString, Length, Matches, Max, Min, validateSync } from 'class-validator';
 import { OcpiVersion } from '../ocpi-versions';
 
 /** OCPI's credentials token: string(64) of printable non-whitespace ASCII (U+0021 to U+007E). */
 export const OCPI_TOKEN_PATTERN = /^[\x21-\x7e]{1,64}$/;
-export const OCPI_ROLES = ['CPO', 'EMSP', 'HUB', 'NAP', 'NSP', 'OTHER', 'SCSP'] as const;
 export const IMAGE_CATEGORIES = ['CHARGER', 'ENTRANCE', 'LOCATION', 'NETWORK', 'OPERATOR', 'OTHER', 'OWNER'] as const;
 /** CiString(3) and CiString(2): ISO 15118 party ids and ISO 3166 alpha-2 country codes. */
 const PARTY_ID = /^[A-Za-z0-9]{3}$/;
@@ -31,38 +13,14 @@ const COUNTRY_CODE = /^[A-Za-z]{2}$/;
 /** Business names are UTF-8 in 2.2.1 (ASCII before); control characters are refused in every version. */
 const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;
 
-/** OCPI's URL type: an absolute http(s) URL of at most 255 characters. */
-export function isOcpiUrl(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length > 255) return false;
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-function IsOcpiUrl() {
-  return (target: object, property: string) =>
-    registerDecorator({
-      name: 'isOcpiUrl',
-      target: target.constructor,
-      propertyName: property,
-      validator: {
-        validate: (value: unknown) => isOcpiUrl(value),
-        defaultMessage: (args: ValidationArguments) => `${args.property} must be an http(s) URL of at most 255 characters`,
-      },
-    });
-}
-
 export class ImageDto {
   @ApiProperty()
-  @IsOcpiUrl()
+  @IsHttpUrl()
   url: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
-  @IsOcpiUrl()
+  @Optional()
+  @IsHttpUrl()
   thumbnail?: string;
 
   @ApiProperty({ enum: IMAGE_CATEGORIES })
@@ -75,14 +33,14 @@ export class ImageDto {
   type: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(99999)
   width?: number;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(99999)
@@ -97,15 +55,13 @@ export class BusinessDetailsDto {
   name: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
-  @IsOcpiUrl()
+  @Optional()
+  @IsHttpUrl()
   website?: string;
 
   @ApiPropertyOptional({ type: ImageDto })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ImageDto)
+  @Optional()
+  @NestedObject(() => ImageDto)
   logo?: ImageDto;
 }
 
@@ -116,16 +72,14 @@ abstract class TokenAndUrl {
   token: string;
 
   @ApiProperty({ description: "the party's versions URL" })
-  @IsOcpiUrl()
+  @IsHttpUrl()
   url: string;
 }
 
 /** The credentials object of OCPI 2.0 and 2.1.1. */
 export class Credentials211Dto extends TokenAndUrl {
   @ApiProperty({ type: BusinessDetailsDto })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => BusinessDetailsDto)
+  @NestedObject(() => BusinessDetailsDto)
   business_details: BusinessDetailsDto;
 
   @ApiProperty({ example: 'EXA' })
@@ -145,9 +99,7 @@ export class CredentialsRoleDto {
   role: string;
 
   @ApiProperty({ type: BusinessDetailsDto })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => BusinessDetailsDto)
+  @NestedObject(() => BusinessDetailsDto)
   business_details: BusinessDetailsDto;
 
   @ApiProperty({ example: 'EXA' })
@@ -164,12 +116,9 @@ export class CredentialsRoleDto {
 /** The credentials object of OCPI 2.2.1. */
 export class Credentials221Dto extends TokenAndUrl {
   @ApiProperty({ type: [CredentialsRoleDto] })
-  @IsArray()
+  @NestedObjectList(() => CredentialsRoleDto, 'each role must be a JSON object')
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
-  @IsObject({ each: true, message: 'each role must be a JSON object' })
-  @ValidateNested({ each: true })
-  @Type(() => CredentialsRoleDto)
   roles: CredentialsRoleDto[];
 }
 
@@ -183,11 +132,9 @@ export interface PeerCredentials {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** Only the properties OCPI defines (unknown ones are ignored, as OCPI asks of receivers). */
 function pick(value: unknown, keys: string[]): unknown {
-  if (!isObject(value)) return value;
+  if (!isJsonObject(value)) return value;
   const picked: Json = {};
   for (const key of keys) if (Object.prototype.hasOwnProperty.call(value, key) && value[key] !== null) picked[key] = value[key];
   return picked;
@@ -197,7 +144,7 @@ const IMAGE_KEYS = ['url', 'thumbnail', 'category', 'type', 'width', 'height'];
 
 function pickBusinessDetails(value: unknown): unknown {
   const picked = pick(value, ['name', 'website', 'logo']);
-  if (isObject(picked) && picked.logo !== undefined) picked.logo = pick(picked.logo, IMAGE_KEYS);
+  if (isJsonObject(picked) && picked.logo !== undefined) picked.logo = pick(picked.logo, IMAGE_KEYS);
   return picked;
 }
 
@@ -207,7 +154,7 @@ function pickCredentials(version: OcpiVersion, body: Json): Json {
     if (Array.isArray(picked.roles)) {
       picked.roles = picked.roles.map((role) => {
         const r = pick(role, ['role', 'business_details', 'party_id', 'country_code']);
-        if (isObject(r) && r.business_details !== undefined) r.business_details = pickBusinessDetails(r.business_details);
+        if (isJsonObject(r) && r.business_details !== undefined) r.business_details = pickBusinessDetails(r.business_details);
         return r;
       });
     }
@@ -223,7 +170,7 @@ function pickCredentials(version: OcpiVersion, body: Json): Json {
  * credentials. Used for the bodies peers send us and for the answers to our own POST and PUT.
  */
 export function checkCredentials(version: OcpiVersion, body: unknown): PeerCredentials | { invalid: string } {
-  if (!isObject(body)) return { invalid: 'the credentials must be a JSON object' };
+  if (!isJsonObject(body)) return { invalid: 'the credentials must be a JSON object' };
   const picked = pickCredentials(version, body);
   const shape: new () => object = version === '2.2.1' ? Credentials221Dto : Credentials211Dto;
   const dto = plainToInstance(shape, picked) as object;

@@ -1,24 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Optional } from '@app/common';
-import { IsIn, IsString, Length, Matches, registerDecorator, ValidationArguments } from 'class-validator';
+import { IsHttpUrl, Optional } from '@app/common';
+import { IsIn, IsString, Length, Matches } from 'class-validator';
 import { OCPI_VERSIONS, OcpiVersion, TokenEncoding } from '../ocpi-versions';
-import { isOcpiUrl, OCPI_TOKEN_PATTERN } from './credentials.dto';
+import { OCPI_TOKEN_PATTERN } from './credentials.dto';
 
 const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;
 const ENCODINGS: TokenEncoding[] = ['raw', 'base64'];
-
-function IsHttpUrl() {
-  return (target: object, property: string) =>
-    registerDecorator({
-      name: 'isHttpUrl',
-      target: target.constructor,
-      propertyName: property,
-      validator: {
-        validate: (value: unknown) => isOcpiUrl(value),
-        defaultMessage: (args: ValidationArguments) => `${args.property} must be an http(s) URL of at most 255 characters`,
-      },
-    });
-}
 
 export class InvitePeerDto {
   @ApiPropertyOptional({ example: 'Example eMSP' })

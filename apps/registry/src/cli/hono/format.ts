@@ -1,4 +1,4 @@
-import { checkId, DEVICE_ID_PATTERN, JsonBodyPipe, TENANT_ID_PATTERN } from '@app/common';
+import { checkId, DEVICE_ID_PATTERN, isJsonObject, JsonBodyPipe, TENANT_ID_PATTERN } from '@app/common';
 import { CredentialsBody, PreparedCredential, prepareCredentials, SecretTools } from '@app/credentials';
 import { DeviceDto, storableDevice } from '@app/devices';
 import { StorableTenant, storableTenant, TenantDto } from '@app/tenants';
@@ -25,7 +25,7 @@ type Json = Record<string, unknown>;
 /** A record of a file that cannot be imported: where it is, and why. */
 export class RecordError extends Error {}
 
-export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = isJsonObject;
 
 const BODY = new JsonBodyPipe({ required: true });
 
@@ -79,8 +79,8 @@ export function readTenant(entry: unknown, warnings: string[]): TenantRecord {
   const { 'tenant-id': id, ...rest } = entry;
   const tenantId = validate(() => checkId('tenant', id, TENANT_ID_PATTERN));
   const body = tidy(rest, TENANT_PROPERTIES, warnings);
-  validate(() => BODY.transform(body, { type: 'body', metatype: TenantDto }));
-  return { id: tenantId, tenant: validate(() => storableTenant(body)) };
+  const validated = validate(() => BODY.transform(body, { type: 'body', metatype: TenantDto }));
+  return { id: tenantId, tenant: validate(() => storableTenant(validated)) };
 }
 
 export interface DeviceRecord {
