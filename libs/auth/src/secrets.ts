@@ -25,7 +25,7 @@ export async function verifyNothing(password: string): Promise<false> {
   return false;
 }
 
-export const sha256 = (value: string): string => digest('sha256', value, 'hex');
+export { sha256 } from '@app/common';
 
 /**
  * A keyed hash (SHA-256 of the secret key and the value): cache keys that reveal nothing about the

@@ -16,5 +16,7 @@ export * from './validation/optional';
 export * from './registry-config';
 export * from './x500';
 export * from './crypto/secret-cipher';
+export * from './crypto/digest';
+export * from './validation/base64-bytes';
 export * from './openapi/api-error.decorator';
 export * from './openapi/responses';
