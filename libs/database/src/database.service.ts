@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientConfig, PoolClient, QueryResultRow } from 'pg';
-import { DataSource, DataSourceOptions, EntityManager, QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { DataSource, DataSourceOptions, EntityManager, QueryDeepPartialEntity, QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
@@ -17,6 +17,9 @@ export interface Queryable {
 export interface Transaction extends Queryable {
   readonly manager: EntityManager;
 }
+
+/** A jsonb column's value as QueryBuilder writes take it (TypeORM's deep-partial type cannot say free-form JSON). */
+export type JsonColumn = QueryDeepPartialEntity<{ body: Record<string, unknown> }>['body'];
 
 /** SQL text, or a named statement that PostgreSQL prepares once per connection (for hot reads). */
 export type Sql = string | { name: string; text: string };

@@ -27,4 +27,11 @@ export class DeviceEntity {
   /** Created by auto-provisioning (status `auto-provisioned`). */
   @Column({ name: 'auto_provisioned', type: 'boolean', default: false })
   autoProvisioned: boolean;
+
+  /**
+   * The ETag of the device's credentials set, moved by every write of the set. NULL until the set is
+   * first written: the version is then derived from the device's identity (docs/credentials.md).
+   */
+  @Column({ name: 'credentials_version', type: 'text', nullable: true })
+  credentialsVersion: string | null;
 }
