@@ -61,13 +61,11 @@ export class Database implements Queryable {
    * client takes a named (prepared) statement, and the hot reads skip the ORM's result handling.
    */
   async query<R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) {
-    const runner = this.dataSource.createQueryRunner();
-    const client = (await runner.connect()) as PoolClient;
+    const connection = await this.checkOut();
     try {
-      return await client.query<R>(this.statement(sql) as string, params as unknown[]);
+      return await connection.client.query<R>(this.statement(sql) as string, params as unknown[]);
     } finally {
-      // a connection that broke during the statement has already been released, with its error, by the runner
-      await runner.release();
+      await connection.checkIn();
     }
   }
 
@@ -94,11 +92,8 @@ export class Database implements Queryable {
    * that connection error (503), also when the next step was an ORM call on the released runner.
    */
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const runner: QueryRunner = this.dataSource.createQueryRunner();
-    const client = (await runner.connect()) as PoolClient;
-    let lost: Error | undefined;
-    const onLost = (error: Error) => (lost = error);
-    client.on('error', onLost);
+    const connection = await this.checkOut();
+    const { runner, client } = connection;
     const tx: Transaction = {
       manager: runner.manager,
       query: <R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) => client.query<R>(this.statement(sql) as string, params as unknown[]),
@@ -109,13 +104,36 @@ export class Database implements Queryable {
       await runner.commitTransaction();
       return result;
     } catch (error) {
-      if (!lost && !runner.isReleased) await runner.rollbackTransaction().catch((rollbackError: Error) => (lost = rollbackError));
+      if (!connection.lost && !runner.isReleased) await runner.rollbackTransaction().catch((rollbackError: Error) => (connection.lost = rollbackError));
       // an ORM call after the connection broke fails as "already released": report the connection's error
-      throw lost && error instanceof QueryRunnerAlreadyReleasedError ? lost : error;
+      throw connection.lost && error instanceof QueryRunnerAlreadyReleasedError ? connection.lost : error;
     } finally {
-      client.removeListener('error', onLost);
-      await runner.release();
+      await connection.checkIn();
     }
+  }
+
+  /**
+   * A pooled connection, checked out through a QueryRunner. While it is checked out the pool does not
+   * listen to it, so a server that goes away (restart, terminated backend) would raise an unhandled
+   * 'error' event and end the process: the listener here catches it (and every later one, as the
+   * connection closes), and the broken connection is dropped instead of returned to the pool.
+   */
+  private async checkOut(): Promise<{ runner: QueryRunner; client: PoolClient; lost?: Error; checkIn(): Promise<void> }> {
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as PoolClient;
+    const connection = {
+      runner,
+      client,
+      lost: undefined as Error | undefined,
+      checkIn: async () => {
+        // a lost connection keeps the listener: it is discarded, and may still report its closing
+        if (connection.lost === undefined) client.removeListener('error', onLost);
+        await runner.release();
+      },
+    };
+    const onLost = (error: Error) => (connection.lost ??= error);
+    client.on('error', onLost);
+    return connection;
   }
 
   private statement(sql: Sql): Sql {
