@@ -1,6 +1,5 @@
 import { Database } from '@app/database';
 import { Injectable } from '@nestjs/common';
-import { SessionEntity } from '../entities/session.entity';
 import { StoredUser, USER_COLUMNS } from '../users/users.repository';
 
 export interface SessionOwner {
@@ -17,10 +16,10 @@ export class SessionsRepository {
   constructor(private readonly db: Database) {}
 
   async create(idHash: string, userId: string, tokenId: string | null, permit: string): Promise<void> {
-    await this.db.manager.insert(SessionEntity, { idHash, userId, tokenId, permit });
+    await this.db.query('INSERT INTO sessions (id_hash, user_id, token_id, permit) VALUES ($1, $2, $3, $4)', [idHash, userId, tokenId, permit]);
   }
 
-  /** A live session (used within the idle time) and its owner, in one indexed query. Hand-written: cookie authentication's one prepared statement. */
+  /** A live session (used within the idle time) and its owner, in one indexed query. */
   async findLive(idHash: string, idleSeconds: number): Promise<SessionOwner | undefined> {
     const result = await this.db.query<{ token_id: string | null; permit: string; idle_ms: number; user: StoredUser }>(
       {
@@ -37,26 +36,16 @@ export class SessionsRepository {
 
   /** Records a use of a session that is still live; false when it is gone or expired. */
   async touch(idHash: string, idleSeconds: number): Promise<boolean> {
-    const result = await this.db.manager
-      .createQueryBuilder()
-      .update(SessionEntity)
-      .set({ lastUsed: () => 'now()' })
-      .where('id_hash = :idHash AND last_used > now() - make_interval(secs => :idleSeconds)', { idHash, idleSeconds })
-      .execute();
-    return result.affected === 1;
+    const result = await this.db.query('UPDATE sessions SET last_used = now() WHERE id_hash = $1 AND last_used > now() - make_interval(secs => $2)', [idHash, idleSeconds]);
+    return result.rowCount === 1;
   }
 
   async delete(idHash: string): Promise<void> {
-    await this.db.manager.delete(SessionEntity, { idHash });
+    await this.db.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
   }
 
   async purgeExpired(idleSeconds: number): Promise<number> {
-    const result = await this.db.manager
-      .createQueryBuilder()
-      .delete()
-      .from(SessionEntity)
-      .where('last_used < now() - make_interval(secs => :idleSeconds)', { idleSeconds })
-      .execute();
-    return result.affected ?? 0;
+    const result = await this.db.query('DELETE FROM sessions WHERE last_used < now() - make_interval(secs => $1)', [idleSeconds]);
+    return result.rowCount ?? 0;
   }
 }
