@@ -22,7 +22,7 @@ const dummy = new DummyHash(hashPassword, verifyPassword);
 /** Verifies against a throw-away hash, so an unknown user costs as much as a wrong password. */
 export const verifyNothing = (password: string): Promise<false> => dummy.verifyNothing(password);
 
-export const sha256 = (value: string): string => digest('sha256', value, 'hex');
+export { sha256 } from '@app/common';
 
 /**
  * A keyed hash (SHA-256 of the secret key and the value): cache keys that reveal nothing about the

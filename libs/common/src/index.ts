@@ -17,6 +17,8 @@ export * from './registry-config';
 export * from './x500';
 export * from './crypto/secret-cipher';
 export * from './crypto/dummy-hash';
+export * from './crypto/digest';
+export * from './validation/base64-bytes';
 export * from './openapi/api-error.decorator';
 export * from './openapi/responses';
 export * from './validation/json-object';

@@ -1,5 +1,7 @@
 import { REGISTRY_CONFIG, RegistryConfig } from '@app/common';
 import { AuthModule } from '@app/auth';
+import { DevicesModule } from '@app/devices';
+import { TenantsModule } from '@app/tenants';
 import { Module } from '@nestjs/common';
 import { CredentialsController } from './credentials.controller';
 import { CredentialsRepository } from './credentials.repository';
@@ -10,7 +12,7 @@ import { PasswordHashing } from './password-hashing';
 
 /** Device credentials (Hono's management API) and device authentication for protocol adapters. */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, DevicesModule, TenantsModule],
   controllers: [CredentialsController, DeviceAuthenticationController],
   providers: [
     CredentialsRepository,

@@ -1,15 +1,11 @@
-import { Database, isUniqueViolation, Queryable } from '@app/database';
+import { Database, isUniqueViolation, JsonColumn, Queryable } from '@app/database';
+import { DevicesRepository } from '@app/devices';
+import { TenantsRepository } from '@app/tenants';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { CredentialRow, StoredCredential } from './credential-body';
+import { CredentialEntity } from './entities/credential.entity';
 import type { PasswordHash } from './password-hashing';
-
-/**
- * The ETag of a device's credentials. A set that was never written has none stored; its version is
- * derived from the device's identity and creation time, so it is stable, and differs from the version
- * of an earlier device of the same id.
- */
-const VERSION = `COALESCE(d.credentials_version, md5(d.tenant_id || '/' || d.id || '/' || extract(epoch FROM d.created)::text))`;
 
 const AUTH_ID_CONSTRAINT = 'credentials_auth_id_key';
 
@@ -28,15 +24,9 @@ export type ReplaceOutcome =
   | { outcome: 'auth-id-taken'; type?: string; authId?: string };
 
 /** A credential found for authentication, with what decides whether it may be used. */
-export interface TrustedCaForAuthentication {
-  not_before: string;
-  not_after: string;
-  auth_id_template: string | null;
-}
-
 export interface CredentialForAuthentication {
-  device_id: string;
-  auth_id: string;
+  device_id: CredentialEntity['deviceId'];
+  auth_id: CredentialEntity['authId'];
   body: { enabled?: unknown; secrets: Array<Record<string, unknown>> };
   /** Secret id → password hash (or sealed PSK key). */
   confidential: Record<string, PasswordHash | undefined>;
@@ -58,25 +48,35 @@ function conflictingKey(error: unknown): { type?: string; authId?: string } {
   return match ? { type: match[1], authId: match[2] } : {};
 }
 
-/** Every query on credentials. */
+/**
+ * Every query on credentials. The set's version lives on the device row and the limit on the tenant:
+ * those are asked of their own repositories, inside the same transaction.
+ */
 @Injectable()
 export class CredentialsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly devices: DevicesRepository,
+    private readonly tenants: TenantsRepository,
+  ) {}
 
-  /** The device's set (in the order it was written) and its version, in one statement; undefined when the device is missing. */
+  /**
+   * The device's set (in the order it was written) and its version; undefined when the device is
+   * missing. The version is read first: a write committing in between leaves a set newer than its
+   * version, whose If-Match then fails (412) instead of overwriting a set the client has not seen.
+   */
   async find(tenantId: string, deviceId: string): Promise<StoredCredentialSet | undefined> {
-    const result = await this.db.query<{ version: string; json: string | null }>(
+    const version = await this.devices.credentialsVersion(tenantId, deviceId);
+    if (version === undefined) return undefined;
+    // hand-written: the set as JSON text, spliced into the response unparsed
+    const result = await this.db.query<{ json: string | null }>(
       {
         name: 'credentials-find',
-        text: `SELECT ${VERSION} AS version,
-                      (SELECT json_agg(c.body ORDER BY c.position) FROM credentials c
-                        WHERE c.tenant_id = d.tenant_id AND c.device_id = d.id)::text AS json
-                 FROM devices d WHERE d.tenant_id = $1 AND d.id = $2`,
+        text: 'SELECT json_agg(body ORDER BY position)::text AS json FROM credentials WHERE tenant_id = $1 AND device_id = $2',
       },
       [tenantId, deviceId],
     );
-    const row = result.rows[0];
-    return row && { version: row.version, json: row.json ?? '[]' };
+    return { version, json: result.rows[0]?.json ?? '[]' };
   }
 
   /**
@@ -89,32 +89,38 @@ export class CredentialsRepository {
     const version = randomUUID();
     try {
       return await this.db.transaction(async (tx) => {
-        const locked = await tx.query<{ max_credentials: string | null }>(
-          `UPDATE devices d SET credentials_version = $3
-             FROM tenants t
-            WHERE d.tenant_id = $1 AND d.id = $2 AND t.id = d.tenant_id
-              AND ($4::text[] IS NULL OR ${VERSION} = ANY($4::text[]))
-            RETURNING t.body #>> '{registration-limits,max-credentials-per-device}' AS max_credentials`,
-          [tenantId, deviceId, version, expected],
-        );
-        if (locked.rowCount === 0) {
-          const found = await tx.query('SELECT 1 FROM devices WHERE tenant_id = $1 AND id = $2', [tenantId, deviceId]);
-          throw new Abort({ outcome: found.rowCount === 0 ? 'missing' : 'version-mismatch' });
-        }
-        const limit = locked.rows[0].max_credentials;
-        const stored = await tx.query<StoredCredential>(
-          'SELECT type, auth_id, body, confidential FROM credentials WHERE tenant_id = $1 AND device_id = $2 ORDER BY position',
-          [tenantId, deviceId],
-        );
-        const rows = build(stored.rows, limit === null ? null : Number(limit));
-        await tx.query('DELETE FROM credentials WHERE tenant_id = $1 AND device_id = $2', [tenantId, deviceId]);
+        const moved = await this.devices.moveCredentialsVersion(tx, tenantId, deviceId, version, expected);
+        if (moved.outcome !== 'ok') throw new Abort({ outcome: moved.outcome });
+        const limit = await this.tenants.maxCredentialsPerDevice(tx, tenantId);
+        const stored = await tx.manager
+          .createQueryBuilder(CredentialEntity, 'c')
+          .select('c.type', 'type')
+          .addSelect('c.authId', 'auth_id')
+          .addSelect('c.body', 'body')
+          .addSelect('c.confidential', 'confidential')
+          .where('c.tenantId = :tenantId AND c.deviceId = :deviceId', { tenantId, deviceId })
+          .orderBy('c.position')
+          .getRawMany<StoredCredential>();
+        const rows = build(stored, limit);
+        await tx.manager.delete(CredentialEntity, { tenantId, deviceId });
         if (rows.length > 0) {
-          await tx.query(
-            `INSERT INTO credentials (tenant_id, device_id, type, auth_id, position, body, confidential)
-             SELECT $1, $2, c.type, c.auth_id, c.position, c.body, c.confidential
-               FROM jsonb_to_recordset($3::jsonb) AS c(type text, auth_id text, position integer, body jsonb, confidential jsonb)`,
-            [tenantId, deviceId, JSON.stringify(rows)],
-          );
+          await tx.manager
+            .createQueryBuilder()
+            .insert()
+            .into(CredentialEntity)
+            .values(
+              rows.map((row) => ({
+                tenantId,
+                deviceId,
+                type: row.type,
+                authId: row.auth_id,
+                position: row.position,
+                body: row.body as JsonColumn,
+                confidential: row.confidential as JsonColumn,
+              })),
+            )
+            .updateEntity(false)
+            .execute();
         }
         return { outcome: 'ok', version } as ReplaceOutcome;
       });
@@ -126,22 +132,26 @@ export class CredentialsRepository {
   }
 
   /**
-   * The tenant's trusted CAs with this subject DN (one query on the tenant's row): validity and
-   * auth-id-template. Every writer stores `trusted-ca` as a list (storableTenant).
+   * The credential of this type and auth-id in the tenant (through the unique index), with its
+   * device's and tenant's status. Hand-written, and the one read here that joins the devices' and
+   * tenants' tables: device authentication's hot path is one prepared statement.
    */
-  async trustedCas(tenantId: string, subjectDn: string): Promise<TrustedCaForAuthentication[]> {
-    const result = await this.db.query<TrustedCaForAuthentication>(
+  async findForAuthentication(tenantId: string, type: string, authId: string): Promise<CredentialForAuthentication | undefined> {
+    const result = await this.db.query<CredentialForAuthentication>(
       {
-        name: 'tenant-trusted-cas-by-subject',
-        text: `SELECT ca ->> 'not-before' AS not_before, ca ->> 'not-after' AS not_after, ca ->> 'auth-id-template' AS auth_id_template
-                 FROM tenants t, jsonb_array_elements(t.body -> 'trusted-ca') ca
-                WHERE t.id = $1 AND ca ->> 'subject-dn' = $2`,
+        name: 'credentials-find-for-authentication',
+        text: `SELECT c.device_id, c.auth_id, c.body, c.confidential,
+                      COALESCE(d.body -> 'enabled', 'true') <> 'false' AS device_enabled,
+                      COALESCE(t.body -> 'enabled', 'true') <> 'false' AS tenant_enabled
+                 FROM credentials c
+                 JOIN devices d ON d.tenant_id = c.tenant_id AND d.id = c.device_id
+                 JOIN tenants t ON t.id = c.tenant_id
+                WHERE c.tenant_id = $1 AND c.type = $2 AND c.auth_id = $3`,
       },
-      [tenantId, subjectDn],
+      [tenantId, type, authId],
     );
-    return result.rows;
+    return result.rows[0];
   }
-
   /** Many auth-ids of one type in one statement (the AMQP Credentials API batches the requests that arrive together). */
   async findManyForAuthentication(tenantId: string, type: string, authIds: string[]): Promise<CredentialForAuthentication[]> {
     const result = await this.db.query<CredentialForAuthentication>(
@@ -160,23 +170,6 @@ export class CredentialsRepository {
     return result.rows;
   }
 
-  /** The credential of this type and auth-id in the tenant (through the unique index), with its device's and tenant's status. */
-  async findForAuthentication(tenantId: string, type: string, authId: string): Promise<CredentialForAuthentication | undefined> {
-    const result = await this.db.query<CredentialForAuthentication>(
-      {
-        name: 'credentials-find-for-authentication',
-        text: `SELECT c.device_id, c.auth_id, c.body, c.confidential,
-                      COALESCE(d.body -> 'enabled', 'true') <> 'false' AS device_enabled,
-                      COALESCE(t.body -> 'enabled', 'true') <> 'false' AS tenant_enabled
-                 FROM credentials c
-                 JOIN devices d ON d.tenant_id = c.tenant_id AND d.id = c.device_id
-                 JOIN tenants t ON t.id = c.tenant_id
-                WHERE c.tenant_id = $1 AND c.type = $2 AND c.auth_id = $3`,
-      },
-      [tenantId, type, authId],
-    );
-    return result.rows[0];
-  }
 
   // --- bulk load (the Hono import): one statement per batch, where a statement per device would be far too slow ---
 

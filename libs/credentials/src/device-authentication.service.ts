@@ -1,5 +1,6 @@
 import { AttemptThrottle, Principal } from '@app/auth';
 import { applyIdentityTemplate, badRequest, DistinguishedNameError, IdentityTemplateError, normalizeDistinguishedName, unauthorized } from '@app/common';
+import { TenantsRepository } from '@app/tenants';
 import { Injectable } from '@nestjs/common';
 import { normalizedSubjectDn } from './credential-body';
 import { CredentialForAuthentication, CredentialsRepository } from './credentials.repository';
@@ -35,6 +36,7 @@ function issuerDnOf(text: string): string {
 export class DeviceAuthenticationService {
   constructor(
     private readonly credentials: CredentialsRepository,
+    private readonly tenants: TenantsRepository,
     private readonly hashing: PasswordHashing,
     private readonly throttle: AttemptThrottle,
   ) {}
@@ -65,7 +67,7 @@ export class DeviceAuthenticationService {
    */
   private async authIdFromTrustedCa(tenantId: string, issuerDn: string, subjectDn: string): Promise<string | undefined> {
     const now = Date.now();
-    const ca = (await this.credentials.trustedCas(tenantId, issuerDn)).find((candidate) => usable({ 'not-before': candidate.not_before, 'not-after': candidate.not_after }, now));
+    const ca = (await this.tenants.trustedCas(tenantId, issuerDn)).find((candidate) => usable({ 'not-before': candidate.not_before, 'not-after': candidate.not_after }, now));
     if (!ca) return undefined;
     if (!ca.auth_id_template) return subjectDn;
     try {

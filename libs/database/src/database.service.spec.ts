@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../../apps/registry/src/database/data-source';
 import { connect, createTestDatabase } from '../../../test/setup/test-database';
@@ -41,5 +42,44 @@ describe('Database.transaction when the connection is lost', () => {
     }
     const { rows } = await database.query<{ one: number }>('SELECT 1 AS one');
     expect(rows).toEqual([{ one: 1 }]);
+  });
+});
+
+describe('Database on the DataSource', () => {
+  let dataSource: DataSource;
+  let database: Database;
+
+  beforeAll(async () => {
+    dataSource = await new DataSource(dataSourceOptions(await createTestDatabase())).initialize();
+    database = new Database(dataSource);
+  });
+  afterAll(() => dataSource.destroy());
+
+  it("runs a transaction's hand-written statements and its EntityManager on one connection, and rolls both back", async () => {
+    const failure = new Error('abort');
+    const pids = await database
+      .transaction(async (tx) => {
+        await tx.query(`INSERT INTO tenants (id, body, version) VALUES ('t-raw', '{}', 'v')`);
+        await tx.manager.query(`INSERT INTO tenants (id, body, version) VALUES ('t-orm', '{}', 'v')`);
+        const [raw] = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+        const [orm] = (await tx.manager.query('SELECT pg_backend_pid() AS pid')) as Array<{ pid: number }>;
+        expect(orm.pid).toBe(raw.pid);
+        throw failure;
+      })
+      .catch((e: unknown) => e);
+    expect(pids).toBe(failure);
+    const { rows } = await database.query(`SELECT id FROM tenants WHERE id IN ('t-raw', 't-orm')`);
+    expect(rows).toEqual([]);
+  });
+
+  it('gives a connection of its own the settings the pool connects with', async () => {
+    const client = new Client(database.connectionConfig());
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string }>('SELECT current_database() AS name');
+      expect(rows[0].name).toBe(dataSource.options.database ?? new URL((dataSource.options as { url: string }).url).pathname.slice(1));
+    } finally {
+      await client.end();
+    }
   });
 });

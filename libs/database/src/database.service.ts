@@ -1,12 +1,25 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { ClientConfig, Pool, PoolClient, QueryResultRow } from 'pg';
-import { DataSource } from 'typeorm';
+import type { ClientConfig, PoolClient, QueryResultRow } from 'pg';
+import { DataSource, DataSourceOptions, EntityManager, QueryDeepPartialEntity, QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
+
+type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
 /** Something that runs SQL: the pool, or one connection inside a transaction. */
 export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 }
+
+/**
+ * One transaction: `manager` for repositories and QueryBuilder, `query` for the statements the ORM
+ * cannot say (both run on the same connection, between the same BEGIN and COMMIT).
+ */
+export interface Transaction extends Queryable {
+  readonly manager: EntityManager;
+}
+
+/** A jsonb column's value as QueryBuilder writes take it (TypeORM's deep-partial type cannot say free-form JSON). */
+export type JsonColumn = QueryDeepPartialEntity<{ body: Record<string, unknown> }>['body'];
 
 /** SQL text, or a named statement that PostgreSQL prepares once per connection (for hot reads). */
 export type Sql = string | { name: string; text: string };
@@ -23,52 +36,107 @@ export interface DatabaseSettings {
 }
 
 /**
- * Raw SQL on TypeORM's own pg pool. Repositories use it for every query: hot reads are a single
- * statement with no ORM overhead, and writes that must be atomic run in `transaction()`.
+ * TypeORM's connection for the repositories: `manager` and `transaction()` for the ORM, and `query()`
+ * for the few hand-written statements (hot reads as one prepared statement, search), run on a pooled
+ * connection that a QueryRunner checks out (docs/architecture.md, "Data access").
  */
 @Injectable()
 export class Database implements Queryable {
-  private readonly pool: Pool;
-
   private readonly named: boolean;
 
-  constructor(@InjectDataSource() dataSource: DataSource, @Optional() @Inject(DATABASE_SETTINGS) settings?: DatabaseSettings) {
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() @Inject(DATABASE_SETTINGS) settings?: DatabaseSettings,
+  ) {
     this.named = settings?.preparedStatements ?? true;
   }
 
-  query<R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) {
-    const statement = this.named || typeof sql === 'string' ? sql : sql.text;
-    return this.pool.query<R>(statement as string, params as unknown[]);
+  /** The entity manager outside a transaction. */
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /**
+   * One statement on a pooled connection. The pg client, not `QueryRunner.query`, runs it: only the
+   * client takes a named (prepared) statement, and the hot reads skip the ORM's result handling.
+   */
+  async query<R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) {
+    const connection = await this.checkOut();
+    try {
+      return await connection.client.query<R>(this.statement(sql) as string, params as unknown[]);
+    } finally {
+      await connection.checkIn();
+    }
   }
 
   /** How the pool connects, for a connection of its own outside the pool (LISTEN). */
   connectionConfig(): ClientConfig {
-    return (this.pool as unknown as { options: ClientConfig }).options;
+    const options = this.dataSource.options as PostgresConnectionOptions;
+    const extra = (options.extra ?? {}) as ClientConfig;
+    return {
+      connectionString: options.url,
+      host: options.host,
+      port: options.port,
+      user: options.username,
+      password: typeof options.password === 'string' ? options.password : undefined,
+      database: options.database,
+      ssl: options.ssl as ClientConfig['ssl'],
+      connectionTimeoutMillis: extra.connectionTimeoutMillis ?? options.connectTimeoutMS,
+    };
   }
 
   /**
-   * Runs `work` on one connection between BEGIN and COMMIT. While the connection is checked out it
-   * has no pool listener, so a server that goes away (restart, terminated backend) would raise an
-   * unhandled 'error' event and end the process: the listener here catches it, the query fails with a
-   * connection error (503), and the broken connection is dropped instead of returned to the pool.
+   * Runs `work` on one connection between BEGIN and COMMIT, through a QueryRunner. A server that goes
+   * away while the connection is checked out (restart, terminated backend) makes the runner release it
+   * with the error, so it is dropped instead of returned to the pool; the transaction then fails with
+   * that connection error (503), also when the next step was an ORM call on the released runner.
    */
-  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client: PoolClient = await this.pool.connect();
-    let lost: Error | undefined;
-    const onLost = (error: Error) => (lost = error);
-    client.on('error', onLost);
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const connection = await this.checkOut();
+    const { runner, client } = connection;
+    const tx: Transaction = {
+      manager: runner.manager,
+      query: <R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) => client.query<R>(this.statement(sql) as string, params as unknown[]),
+    };
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
+      await runner.startTransaction();
+      const result = await work(tx);
+      await runner.commitTransaction();
       return result;
     } catch (error) {
-      if (!lost) await client.query('ROLLBACK').catch((rollbackError: Error) => (lost = rollbackError));
-      throw error;
+      if (!connection.lost && !runner.isReleased) await runner.rollbackTransaction().catch((rollbackError: Error) => (connection.lost = rollbackError));
+      // an ORM call after the connection broke fails as "already released": report the connection's error
+      throw connection.lost && error instanceof QueryRunnerAlreadyReleasedError ? connection.lost : error;
     } finally {
-      client.removeListener('error', onLost);
-      client.release(lost);
+      await connection.checkIn();
     }
+  }
+
+  /**
+   * A pooled connection, checked out through a QueryRunner. While it is checked out the pool does not
+   * listen to it, so a server that goes away (restart, terminated backend) would raise an unhandled
+   * 'error' event and end the process: the listener here catches it (and every later one, as the
+   * connection closes), and the broken connection is dropped instead of returned to the pool.
+   */
+  private async checkOut(): Promise<{ runner: QueryRunner; client: PoolClient; lost?: Error; checkIn(): Promise<void> }> {
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as PoolClient;
+    const connection = {
+      runner,
+      client,
+      lost: undefined as Error | undefined,
+      checkIn: async () => {
+        // a lost connection keeps the listener: it is discarded, and may still report its closing
+        if (connection.lost === undefined) client.removeListener('error', onLost);
+        await runner.release();
+      },
+    };
+    const onLost = (error: Error) => (connection.lost ??= error);
+    client.on('error', onLost);
+    return connection;
+  }
+
+  private statement(sql: Sql): Sql {
+    return this.named || typeof sql === 'string' ? sql : sql.text;
   }
 }

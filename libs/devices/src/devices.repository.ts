@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { Database, filterConditions, orderBy, Queryable, SearchableTable, SearchParameters, SqlParams } from '@app/database';
+import { Database, filterConditions, orderBy, Queryable, SearchableTable, JsonColumn, SearchParameters, SqlParams, Transaction } from '@app/database';
+import { TenantsRepository } from '@app/tenants';
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { DeviceEntity } from './entities/device.entity';
 
-export interface StoredDevice {
-  id: string;
+/** A device as the reads return it: the entity's columns under their column names, the body as text. */
+export type StoredDevice = Pick<DeviceEntity, 'id' | 'version' | 'created' | 'updated'> & {
   /** The stored JSON as text, spliced into responses without a parse/stringify round trip. */
   body: string;
-  version: string;
-  created: Date;
-  updated: Date | null;
-  auto_provisioned: boolean;
-}
+  auto_provisioned: DeviceEntity['autoProvisioned'];
+};
 
 export type WriteOutcome = { outcome: 'ok'; version: string } | { outcome: 'missing' | 'version-mismatch' };
 export type CreateOutcome =
@@ -44,11 +44,25 @@ export const DEVICES_TABLE: SearchableTable = {
   stringLeavesIndexed: true,
 };
 
-/** Every query on devices. Each operation is one statement, or one transaction where a counter moves with it. */
+/**
+ * The ETag of a device's credentials. A set that was never written has none stored; its version is
+ * derived from the device's identity and creation time, so it is stable, and differs from the version
+ * of an earlier device of the same id.
+ */
+const CREDENTIALS_VERSION = `COALESCE(credentials_version, md5(tenant_id || '/' || id || '/' || extract(epoch FROM created)::text))`;
+
+/**
+ * Every query on devices. Writes are one conditional statement, or one transaction where the
+ * tenant's device counter (which the tenants repository keeps) moves with them.
+ */
 @Injectable()
 export class DevicesRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly tenants: TenantsRepository,
+  ) {}
 
+  // hand-written: the hot path (GET with a token), one prepared statement with the body as text
   async find(tenantId: string, deviceId: string): Promise<StoredDevice | undefined> {
     const result = await this.db.query<StoredDevice>(
       { name: 'device-find', text: 'SELECT id, body::text AS body, version, created, updated, auto_provisioned FROM devices WHERE tenant_id = $1 AND id = $2' },
@@ -64,24 +78,18 @@ export class DevicesRepository {
   async create(tenantId: string, deviceId: string, body: object, globalLimit: number, autoProvisioned = false): Promise<CreateOutcome> {
     const version = randomUUID();
     return this.db.transaction(async (tx) => {
-      const counted = await tx.query(
-        `UPDATE tenants SET device_count = device_count + 1
-          WHERE id = $1
-            AND (COALESCE((body #>> '{registration-limits,max-devices}')::bigint, $2) < 0
-                 OR device_count < COALESCE((body #>> '{registration-limits,max-devices}')::bigint, $2))
-          RETURNING id`,
-        [tenantId, globalLimit],
-      );
-      if (counted.rowCount === 0) {
-        const tenant = await tx.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId]);
-        return { outcome: tenant.rowCount === 0 ? 'tenant-missing' : 'limit-reached' } as CreateOutcome;
-      }
-      const inserted = await tx.query(
-        `INSERT INTO devices (tenant_id, id, body, version, created, auto_provisioned) VALUES ($1, $2, $3, $4, date_trunc('second', now()), $5)
-         ON CONFLICT DO NOTHING`,
-        [tenantId, deviceId, body, version, autoProvisioned],
-      );
-      if (inserted.rowCount === 0) throw new DeviceExists();
+      const counted = await this.tenants.countDevice(tx, tenantId, globalLimit);
+      if (counted !== 'counted') return { outcome: counted } as CreateOutcome;
+      const inserted = await tx.manager
+        .createQueryBuilder()
+        .insert()
+        .into(DeviceEntity)
+        .values({ tenantId, id: deviceId, body: body as JsonColumn, version, created: () => `date_trunc('second', now())`, autoProvisioned })
+        .orIgnore()
+        .returning('id')
+        .execute();
+      // the counter moved in this transaction: roll it back with the failed insert
+      if ((inserted.raw as unknown[]).length === 0) throw new DeviceExists();
       return { outcome: 'created', version } as CreateOutcome;
     }).catch((error) => {
       if (error instanceof DeviceExists) return { outcome: 'exists' } as CreateOutcome;
@@ -92,43 +100,77 @@ export class DevicesRepository {
   /** The version check and the write are one statement: of concurrent writers holding one version, one wins. */
   async update(tenantId: string, deviceId: string, body: object, expected: string[] | null): Promise<WriteOutcome> {
     const version = randomUUID();
-    const updated = await this.db.query<{ version: string }>(
-      `UPDATE devices SET body = $3, version = $4, updated = date_trunc('second', now())
-        WHERE tenant_id = $1 AND id = $2 AND ($5::text[] IS NULL OR version = ANY($5::text[]))
-        RETURNING version`,
-      [tenantId, deviceId, body, version, expected],
-    );
-    if (updated.rowCount === 1) return { outcome: 'ok', version };
+    const update = this.db.manager
+      .createQueryBuilder()
+      .update(DeviceEntity)
+      .set({ body: body as JsonColumn, version, updated: () => `date_trunc('second', now())` })
+      .where('tenant_id = :tenantId AND id = :deviceId', { tenantId, deviceId });
+    if (expected !== null) update.andWhere('version = ANY(:expected)', { expected });
+    const updated = await update.execute();
+    if (updated.affected === 1) return { outcome: 'ok', version };
     return { outcome: (await this.exists(tenantId, deviceId)) ? 'version-mismatch' : 'missing' };
   }
 
+  /** The conditional delete and the counter move in one transaction. */
   async delete(tenantId: string, deviceId: string, expected: string[] | null): Promise<WriteOutcome> {
-    const deleted = await this.db.query<{ deleted: number }>(
-      `WITH gone AS (
-         DELETE FROM devices WHERE tenant_id = $1 AND id = $2 AND ($3::text[] IS NULL OR version = ANY($3::text[])) RETURNING 1
-       ), counted AS (
-         UPDATE tenants SET device_count = device_count - (SELECT count(*) FROM gone) WHERE id = $1 AND EXISTS (SELECT 1 FROM gone)
-       )
-       SELECT count(*)::int AS deleted FROM gone`,
-      [tenantId, deviceId, expected],
-    );
-    if (deleted.rows[0].deleted === 1) return { outcome: 'ok', version: '' };
-    return { outcome: (await this.exists(tenantId, deviceId)) ? 'version-mismatch' : 'missing' };
+    return this.db.transaction(async (tx) => {
+      const remove = tx.manager
+        .createQueryBuilder()
+        .delete()
+        .from(DeviceEntity)
+        .where('tenant_id = :tenantId AND id = :deviceId', { tenantId, deviceId });
+      if (expected !== null) remove.andWhere('version = ANY(:expected)', { expected });
+      const deleted = await remove.execute();
+      if (deleted.affected === 1) {
+        await this.tenants.uncountDevices(tx, tenantId, 1);
+        return { outcome: 'ok', version: '' } as WriteOutcome;
+      }
+      return { outcome: (await this.exists(tenantId, deviceId, tx.manager)) ? 'version-mismatch' : 'missing' } as WriteOutcome;
+    });
   }
 
   async deleteAll(tenantId: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await tx.query('DELETE FROM devices WHERE tenant_id = $1', [tenantId]);
-      await tx.query('UPDATE tenants SET device_count = 0 WHERE id = $1', [tenantId]);
+      await tx.manager.delete(DeviceEntity, { tenantId });
+      await this.tenants.resetDeviceCount(tx, tenantId);
     });
   }
 
-  async exists(tenantId: string, deviceId: string): Promise<boolean> {
-    const found = await this.db.query('SELECT 1 FROM devices WHERE tenant_id = $1 AND id = $2', [tenantId, deviceId]);
-    return found.rowCount === 1;
+  exists(tenantId: string, deviceId: string, manager: EntityManager = this.db.manager): Promise<boolean> {
+    return manager.existsBy(DeviceEntity, { tenantId, id: deviceId });
   }
 
-  /** One page of a search and the total, in one statement. */
+  /**
+   * Moves the version of the device's credentials set to `version` if it is one of `expected` (null:
+   * any), inside the set's write transaction. The update locks the device row, so concurrent writers
+   * of one set queue here, and of N holding one ETag exactly one wins.
+   */
+  async moveCredentialsVersion(tx: Transaction, tenantId: string, deviceId: string, version: string, expected: string[] | null): Promise<WriteOutcome> {
+    const move = tx.manager
+      .createQueryBuilder()
+      .update(DeviceEntity)
+      .set({ credentialsVersion: version })
+      .where('tenant_id = :tenantId AND id = :deviceId', { tenantId, deviceId });
+    if (expected !== null) move.andWhere(`${CREDENTIALS_VERSION} = ANY(:expected)`, { expected });
+    const moved = await move.execute();
+    if (moved.affected === 1) return { outcome: 'ok', version };
+    return { outcome: (await this.exists(tenantId, deviceId, tx.manager)) ? 'version-mismatch' : 'missing' };
+  }
+
+  /** The version of the device's credentials set; undefined when the device is missing. */
+  async credentialsVersion(tenantId: string, deviceId: string): Promise<string | undefined> {
+    const row = await this.db.manager
+      .createQueryBuilder(DeviceEntity, 'd')
+      .select(CREDENTIALS_VERSION, 'version')
+      .where('d.tenantId = :tenantId AND d.id = :deviceId', { tenantId, deviceId })
+      .getRawOne<{ version: string }>();
+    return row?.version;
+  }
+
+  /**
+   * One page of a search and the total, in one statement. Hand-written: filters and sorts on JSON
+   * paths, and totals from the tenant's device counter (read, never written, here).
+   */
   async search(tenantId: string, search: SearchParameters, isGateway: boolean | undefined): Promise<{ total: number; page: StoredDevice[] }> {
     const params = new SqlParams();
     const where = [`t.tenant_id = ${params.add(tenantId)}`, ...filterConditions(DEVICES_TABLE, search.filters, params)];

@@ -1,5 +1,5 @@
 import { SECRET_KEY, SecretCipher } from '@app/common';
-import { sha256 } from '@app/auth';
+import { sha256 } from '@app/common';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { TokenEncoding } from './ocpi-versions';

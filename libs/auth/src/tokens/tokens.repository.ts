@@ -1,18 +1,14 @@
 import { Database } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { ApiTokenEntity } from '../entities/api-token.entity';
 import { StoredUser, USER_COLUMNS } from '../users/users.repository';
 
-export interface StoredToken {
-  id: string;
-  token_prefix: string;
-  application: string;
-  purpose: string;
-  permit: string;
-  created: Date;
-  refreshed: Date;
-  last_used: Date | null;
-}
+/** A token as listed: the entity's columns under their column names. */
+export type StoredToken = Pick<ApiTokenEntity, 'id' | 'application' | 'purpose' | 'permit' | 'created' | 'refreshed'> & {
+  token_prefix: ApiTokenEntity['tokenPrefix'];
+  last_used: ApiTokenEntity['lastUsed'];
+};
 
 export interface TokenOwner {
   user: StoredUser;
@@ -26,21 +22,24 @@ export class TokensRepository {
   constructor(private readonly db: Database) {}
 
   async create(userId: string, tokenHash: string, tokenPrefix: string, fields: { application: string; purpose: string; permit: string }): Promise<void> {
-    await this.db.query(
-      `INSERT INTO api_tokens (id, user_id, token_hash, token_prefix, application, purpose, permit) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [randomUUID(), userId, tokenHash, tokenPrefix, fields.application, fields.purpose, fields.permit],
-    );
+    await this.db.manager.insert(ApiTokenEntity, { id: randomUUID(), userId, tokenHash, tokenPrefix, ...fields });
   }
 
   async listByUser(userId: string): Promise<StoredToken[]> {
-    const result = await this.db.query<StoredToken>(
-      `SELECT id, token_prefix, application, purpose, permit, created, refreshed, last_used FROM api_tokens WHERE user_id = $1 ORDER BY created, id`,
-      [userId],
-    );
-    return result.rows;
+    const tokens = await this.db.manager.find(ApiTokenEntity, { where: { userId }, order: { created: 'ASC', id: 'ASC' } });
+    return tokens.map(({ id, tokenPrefix, application, purpose, permit, created, refreshed, lastUsed }) => ({
+      id,
+      token_prefix: tokenPrefix,
+      application,
+      purpose,
+      permit,
+      created,
+      refreshed,
+      last_used: lastUsed,
+    }));
   }
 
-  /** The token and its owner in one indexed query. */
+  /** The token and its owner in one indexed query. Hand-written: token authentication's one prepared statement (the hot path). */
   async findOwner(tokenHash: string): Promise<TokenOwner | undefined> {
     const result = await this.db.query<{ token_id: string; token_permit: string; user: StoredUser }>(
       {
@@ -56,15 +55,18 @@ export class TokensRepository {
 
   /** Deletes one of the user's tokens, named by its hash or its id; returns the ids deleted. */
   async delete(userId: string, tokenHash: string, id: string): Promise<string[]> {
-    const result = await this.db.query<{ id: string }>(
-      `DELETE FROM api_tokens WHERE user_id = $1 AND (token_hash = $2 OR id::text = $3) RETURNING id`,
+    const result = await this.db.manager
+      .createQueryBuilder()
+      .delete()
+      .from(ApiTokenEntity)
       // a NUL cannot be in a uuid, and PostgreSQL rejects it in text parameters
-      [userId, tokenHash, id.includes('\0') ? '' : id],
-    );
-    return result.rows.map((row) => row.id);
+      .where('user_id = :userId AND (token_hash = :tokenHash OR id::text = :id)', { userId, tokenHash, id: id.includes('\0') ? '' : id })
+      .returning('id')
+      .execute();
+    return (result.raw as Array<{ id: string }>).map((row) => row.id);
   }
 
   async touch(tokenId: string): Promise<void> {
-    await this.db.query('UPDATE api_tokens SET last_used = now() WHERE id = $1', [tokenId]);
+    await this.db.manager.update(ApiTokenEntity, { id: tokenId }, { lastUsed: () => 'now()' });
   }
 }

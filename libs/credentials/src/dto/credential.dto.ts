@@ -1,5 +1,4 @@
-import { IsJsonObject, IsRfc3339, NestedObjectList, Optional } from '@app/common';
-import { IsBase64Bytes } from '@app/tenants';
+import { IsBase64Bytes, IsJsonObject, IsRfc3339, NestedObjectList, Optional } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsString, Matches, MaxLength } from 'class-validator';
 import { HASH_FUNCTIONS } from '../password-hashing';

@@ -1,4 +1,4 @@
-import { IsJsonObject, IsRfc3339, NestedObject, NestedObjectList, Optional } from '@app/common';
+import { IsBase64Bytes, IsJsonObject, IsRfc3339, NestedObject, NestedObjectList, Optional } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
@@ -35,16 +35,6 @@ function registerValidator(name: string, validate: (value: unknown) => boolean, 
       options,
       validator: { validate, defaultMessage: (args: ValidationArguments) => message(args.property) },
     });
-}
-
-/** Standard Base64 (RFC 4648 section 4) with padding, as Hono's `format: byte` fields. */
-export function IsBase64Bytes(options?: ValidationOptions) {
-  return registerValidator(
-    'isBase64Bytes',
-    (value) => typeof value === 'string' && value.length > 0 && value.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(value),
-    (property) => `${property} must be Base64 encoded`,
-    options,
-  );
 }
 
 function IsSamplingModeMap(options?: ValidationOptions) {
