@@ -52,6 +52,15 @@ function conflictingKey(error: unknown): { type?: string; authId?: string } {
  * Every query on credentials. The set's version lives on the device row and the limit on the tenant:
  * those are asked of their own repositories, inside the same transaction.
  */
+/** A tenant's credentials of one type, with their device's and tenant's status: the reads of authentication. */
+const FOR_AUTHENTICATION = `SELECT c.device_id, c.auth_id, c.body, c.confidential,
+         COALESCE(d.body -> 'enabled', 'true') <> 'false' AS device_enabled,
+         COALESCE(t.body -> 'enabled', 'true') <> 'false' AS tenant_enabled
+    FROM credentials c
+    JOIN devices d ON d.tenant_id = c.tenant_id AND d.id = c.device_id
+    JOIN tenants t ON t.id = c.tenant_id
+   WHERE c.tenant_id = $1 AND c.type = $2`;
+
 @Injectable()
 export class CredentialsRepository {
   constructor(
@@ -140,36 +149,24 @@ export class CredentialsRepository {
     const result = await this.db.query<CredentialForAuthentication>(
       {
         name: 'credentials-find-for-authentication',
-        text: `SELECT c.device_id, c.auth_id, c.body, c.confidential,
-                      COALESCE(d.body -> 'enabled', 'true') <> 'false' AS device_enabled,
-                      COALESCE(t.body -> 'enabled', 'true') <> 'false' AS tenant_enabled
-                 FROM credentials c
-                 JOIN devices d ON d.tenant_id = c.tenant_id AND d.id = c.device_id
-                 JOIN tenants t ON t.id = c.tenant_id
-                WHERE c.tenant_id = $1 AND c.type = $2 AND c.auth_id = $3`,
+        text: `${FOR_AUTHENTICATION} AND c.auth_id = $3`,
       },
       [tenantId, type, authId],
     );
     return result.rows[0];
   }
+
   /** Many auth-ids of one type in one statement (the AMQP Credentials API batches the requests that arrive together). */
   async findManyForAuthentication(tenantId: string, type: string, authIds: string[]): Promise<CredentialForAuthentication[]> {
     const result = await this.db.query<CredentialForAuthentication>(
       {
         name: 'credentials-find-many-for-authentication',
-        text: `SELECT c.device_id, c.auth_id, c.body, c.confidential,
-                      COALESCE(d.body -> 'enabled', 'true') <> 'false' AS device_enabled,
-                      COALESCE(t.body -> 'enabled', 'true') <> 'false' AS tenant_enabled
-                 FROM credentials c
-                 JOIN devices d ON d.tenant_id = c.tenant_id AND d.id = c.device_id
-                 JOIN tenants t ON t.id = c.tenant_id
-                WHERE c.tenant_id = $1 AND c.type = $2 AND c.auth_id = ANY($3::text[])`,
+        text: `${FOR_AUTHENTICATION} AND c.auth_id = ANY($3::text[])`,
       },
       [tenantId, type, authIds],
     );
     return result.rows;
   }
-
 
   // --- bulk load (the Hono import): one statement per batch, where a statement per device would be far too slow ---
 

@@ -45,8 +45,9 @@ describe('storableTenant', () => {
     expect(refusal({ adapters: [{ type: 'hono-mqtt' }, { type: 'hono-mqtt' }] })).toBe('adapters: type "hono-mqtt" is configured more than once');
   });
 
-  it('one trusted CA becomes a list, with an id and its subject DN in RFC 2253 form', () => {
-    const { body, subjectDns } = storableTenant({ 'trusted-ca': ca() });
+  // (a single trusted CA object becomes a list in the DTO's transform, before storableTenant: test/tenants-trusted-ca.spec.ts)
+  it('a trusted CA gets an id and its subject DN in RFC 2253 form', () => {
+    const { body, subjectDns } = storableTenant({ 'trusted-ca': [ca()] });
     const [stored] = body['trusted-ca'] as Record<string, unknown>[];
     expect(stored).toEqual({ ...ca(), 'subject-dn': 'CN=Example CA,O=ACME', id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(subjectDns).toEqual(['CN=Example CA,O=ACME']);
@@ -79,7 +80,7 @@ describe('storableTenant', () => {
   });
 
   it('does not change its input', () => {
-    const input = { limits: {}, 'trusted-ca': ca() };
+    const input = { limits: {}, 'trusted-ca': [ca()] };
     const copy = structuredClone(input);
     storableTenant(input);
     expect(input).toEqual(copy);

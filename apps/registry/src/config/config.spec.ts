@@ -102,7 +102,7 @@ describe('loadConfig: configuration errors name the variable in one line', () =>
     [{ MAX_DEVICES_PER_TENANT: '-2' }, `MAX_DEVICES_PER_TENANT must be between -1 and ${Number.MAX_SAFE_INTEGER}, got -2`],
     [{ SESSION_IDLE_SECONDS: '0' }, `SESSION_IDLE_SECONDS must be between 1 and ${Number.MAX_SAFE_INTEGER}, got 0`],
     [{ SECRET_KEY: 'short' }, 'SECRET_KEY must be at least 32 characters (64 hex digits or a long random string)'],
-    [{ OCPI_ROLE: 'KING' }, 'OCPI_ROLE must be one of CPO, EMSP, HUB, NAP, NSP, SCSP, OTHER, got "KING"'],
+    [{ OCPI_ROLE: 'KING' }, 'OCPI_ROLE must be one of CPO, EMSP, HUB, NAP, NSP, OTHER, SCSP, got "KING"'],
     [{ OCPI_PARTY_ID: 'RE' }, 'OCPI_PARTY_ID must be 3 letters or digits, got "RE"'],
     [{ OCPI_COUNTRY_CODE: 'NLD' }, 'OCPI_COUNTRY_CODE must be 2 letters, got "NLD"'],
     [{ OCPI_BUSINESS_NAME: 'x'.repeat(101) }, `OCPI_BUSINESS_NAME must be 1 to 100 characters, got "${'x'.repeat(101)}"`],
