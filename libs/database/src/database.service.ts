@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientConfig, PoolClient, QueryResultRow } from 'pg';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DataSource, DataSourceOptions, EntityManager, QueryDeepPartialEntity, QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
@@ -58,14 +59,22 @@ export class Database implements Queryable {
 
   /**
    * One statement on a pooled connection. The pg client, not `QueryRunner.query`, runs it: only the
-   * client takes a named (prepared) statement, and the hot reads skip the ORM's result handling.
+   * client takes a named (prepared) statement, and the hot reads skip the ORM's result handling. The
+   * connection comes from the driver's `obtainMasterConnection()` (public API of TypeORM's PostgresDriver),
+   * not a QueryRunner: a runner and its EntityManager per statement doubled the garbage of a device GET.
    */
   async query<R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) {
-    const connection = await this.checkOut();
+    const [client, release] = (await (this.dataSource.driver as PostgresDriver).obtainMasterConnection()) as [PoolClient, (error?: Error) => void];
+    // while checked out the pool does not listen to the connection: a server going away must not end the process
+    let lost: Error | undefined;
+    const onLost = (error: Error) => (lost ??= error);
+    client.on('error', onLost);
     try {
-      return await connection.client.query<R>(this.statement(sql) as string, params as unknown[]);
+      return await client.query<R>(this.statement(sql) as string, params as unknown[]);
     } finally {
-      await connection.checkIn();
+      // a lost connection keeps the listener: it is discarded, and may still report its closing
+      if (lost === undefined) client.removeListener('error', onLost);
+      release(lost);
     }
   }
 
