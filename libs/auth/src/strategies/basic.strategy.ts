@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { Strategy } from 'passport-strategy';
-import { authorizationOf, WaysOptions } from './ways';
+import { authorizationOf, VerifyingStrategy, WaysOptions } from './ways';
 
 /** `user:password` of a Basic header: the password is everything after the first colon (it may hold colons). */
 export function basicCredentials(value: string): { username: string; password: string } | undefined {
@@ -10,7 +9,7 @@ export function basicCredentials(value: string): { username: string; password: s
 }
 
 /** HTTP Basic with the username and the password or an API token of the user. */
-export class BasicStrategy extends Strategy {
+export class BasicStrategy extends VerifyingStrategy {
   readonly name = 'basic';
 
   override authenticate(request: unknown, options: WaysOptions): void {
@@ -19,9 +18,6 @@ export class BasicStrategy extends Strategy {
     if (!authorization || !/^basic$/i.test(authorization.scheme)) return this.fail(401);
     const credentials = basicCredentials(authorization.value);
     if (!credentials) return this.fail(401);
-    options.authenticator.authenticatePassword(credentials.username, credentials.password, req.ip).then(
-      (principal) => (principal ? this.success(principal) : this.fail(401)),
-      (error: unknown) => this.error(error as Error),
-    );
+    this.settle(options.authenticator.authenticatePassword(credentials.username, credentials.password, req.ip));
   }
 }
