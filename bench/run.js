@@ -235,7 +235,7 @@ function report(r, m, elapsed) {
     ['AMQP credentials get: throughput / HTTP device GET, p99', `${rps(q.get.rps)} / ${rps(q.http.rps)} = **${(q.get.rps / q.http.rps).toFixed(2)}**, p99 ${ms(q.get.p99)}`, '≥ 1, p99 < 20 ms', verdict(q.get.rps >= q.http.rps && q.get.p99 < 20)],
     ['Resident memory of the service, peak over all runs', `${peak.toFixed(0)} MB`, '< 300 MB', verdict(peak < 300)],
   ];
-  return `# Benchmark results (SPEC section 6)
+  return `# Benchmark results
 
 Written by \`npm run bench\` (bench/run.js) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${Math.round(elapsed)} s.
 
@@ -254,7 +254,7 @@ The load generator (autocannon), the service and PostgreSQL share these cores.${
 
 ## Targets
 
-| SPEC 6 target | figure | bar | verdict |
+| target | figure | bar | verdict |
 |---|---|---|---|
 ${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}
 
@@ -267,7 +267,7 @@ Crash safety and "no input yields a 500" are proven by \`npm run test:faults\` (
 device each request, Basic auth with username + API token of an operator with read access. autocannon,
 ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds alternating service and baseline after a 2 s
 warm-up each. Between the two, the same reads with the reader's \`ovmsapisession\` cookie (cookie / token is the
-SPEC 6 figure for sessions). The baseline (bench/baseline-server.js) is \`node:http\` + \`pg\` (pool 10) with the same JSON, ETag
+figure the sessions target asks for). The baseline (bench/baseline-server.js) is \`node:http\` + \`pg\` (pool 10) with the same JSON, ETag
 and token check (SHA-256 lookup, cached); run.js checks both answer byte-identically first. req/s and p50 are
 means over the rounds, p99 the worst round.
 
@@ -327,7 +327,7 @@ as fast as they can (bcrypt cost 10, hashed off the event loop).
 | reads alone | ${rps(c.alone.rps)} | ${ms(c.alone.p50)} | ${ms(c.alone.p99)} | ${ms(c.alone.max)} |
 | reads during writes | ${rps(c.during.rps)} | ${ms(c.during.p50)} | ${ms(c.during.p99)} | ${ms(c.during.max)} |
 
-### Hono's adapter APIs over AMQP (bench/amqp.js, SPEC 7)
+### Hono's adapter APIs over AMQP (bench/amqp.js)
 ${q.devices.toLocaleString('en-US')} devices behind one gateway, each with a hashed-password credential (SQL). The
 adapter's account is a user granted the tenant; AMQP logs in with its \`registry.adapter\` API token, HTTP with an
 \`auth\` one. ${q.inFlight} requests in flight, spread over ${q.connections} AMQP connections with one request link pair each

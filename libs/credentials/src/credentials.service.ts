@@ -17,7 +17,7 @@ function versionOf(outcome: ReplaceOutcome, tenantId: string, deviceId: string):
   );
 }
 
-/** Hono's credentials management (SPEC 3.4); the SQL is the repository's. */
+/** Hono's credentials management (docs/credentials.md); the SQL is the repository's. */
 @Injectable()
 export class CredentialsService {
   private readonly pskCipher: SecretCipher;
