@@ -5,7 +5,7 @@ import { dataSourceOptions } from '../../../../apps/registry/src/database/data-s
 import { connect, createTestDatabase } from '../../../../test/setup/test-database';
 import { ThrottleKey, ThrottleRepository } from './throttle.repository';
 
-/** The throttle's one statement against a real PostgreSQL: counting, doubling, windows, scopes. */
+/** The throttle's statements against a real PostgreSQL: counting, doubling, windows, scopes, purging. */
 describe('ThrottleRepository', () => {
   let dataSource: DataSource;
   let repository: ThrottleRepository;
@@ -91,5 +91,42 @@ describe('ThrottleRepository', () => {
     // known addresses go with their user
     await db.query(`DELETE FROM users WHERE username_folded = 'scoped'`);
     expect((await db.query(`SELECT count(*)::int AS n FROM operator_known_addresses WHERE username_folded = 'scoped'`)).rows[0].n).toBe(0);
+  });
+
+  it('an address stays known for 30 days after its last success', async () => {
+    await db.query(`INSERT INTO users (id, username, username_folded, password_hash) VALUES (gen_random_uuid(), 'aging', 'aging', 'x')`);
+    const known = { usernameFolded: 'aging', addressHash: 'address-a' };
+    const keys: ThrottleKey[] = [
+      { key: 'aging-stranger', policy, scope: 'stranger' },
+      { key: 'aging-known', policy, scope: 'known' },
+    ];
+    await repository.succeeded([], known);
+    await db.query(`UPDATE operator_known_addresses SET last_success = now() - interval '29 days' WHERE username_folded = 'aging'`);
+    expect(await repository.count(keys, known)).toMatchObject({ known: true });
+    // a success moves the 30 days on
+    await repository.succeeded([], known);
+    expect((await db.query(`SELECT last_success > now() - interval '1 minute' AS fresh FROM operator_known_addresses WHERE username_folded = 'aging'`)).rows[0].fresh).toBe(true);
+    await db.query(`UPDATE operator_known_addresses SET last_success = now() - interval '30 days 1 second' WHERE username_folded = 'aging'`);
+    expect(await repository.count(keys, known)).toMatchObject({ known: false, keys: ['aging-stranger'] });
+  });
+
+  it('purge drops counts whose window passed and block ended, and addresses not known any more', async () => {
+    await db.query(`INSERT INTO users (id, username, username_folded, password_hash) VALUES (gen_random_uuid(), 'purging', 'purging', 'x')`);
+    await repository.succeeded([], { usernameFolded: 'purging', addressHash: 'old' });
+    await repository.succeeded([], { usernameFolded: 'purging', addressHash: 'recent' });
+    await db.query(`UPDATE operator_known_addresses SET last_success = now() - interval '31 days' WHERE address_hash = 'old'`);
+    const passed = freshKey();
+    const stillBlocked = freshKey();
+    const current = freshKey();
+    for (const key of [passed, stillBlocked]) for (let i = 0; i < 6; i++) await repository.count([key]);
+    await repository.count([current]);
+    await unblock(passed.key);
+    await db.query(`UPDATE auth_throttle SET blocked_until = now() + interval '1 minute' WHERE key = $1`, [stillBlocked.key]);
+    await db.query(`UPDATE auth_throttle SET window_start = window_start - interval '15 minutes 1 second' WHERE key = ANY($1::text[])`, [[passed.key, stillBlocked.key]]);
+    await repository.purge();
+    const left = (await db.query<{ key: string }>('SELECT key FROM auth_throttle WHERE key = ANY($1::text[]) ORDER BY key', [[passed.key, stillBlocked.key, current.key]])).rows;
+    expect(left.map((row) => row.key).sort()).toEqual([stillBlocked.key, current.key].sort());
+    const addresses = (await db.query(`SELECT address_hash FROM operator_known_addresses WHERE username_folded = 'purging'`)).rows;
+    expect(addresses).toEqual([{ address_hash: 'recent' }]);
   });
 });
