@@ -9,6 +9,7 @@ export * from './http/etag';
 export * from './http/request-path';
 export * from './http/cross-site';
 export * from './validation/body.pipe';
+export * from './validation/bounded';
 export * from './validation/ids';
 export * from './time';
 export * from './validation/json-validators';

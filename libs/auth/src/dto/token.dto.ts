@@ -1,4 +1,5 @@
 import { Optional } from '@app/common';
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 
@@ -6,13 +7,12 @@ export const NEW_TOKEN_LIMITS = { application: 32, purpose: 80, permit: 255 } as
 export const NEW_TOKEN_DEFAULTS = { application: 'notspecified', purpose: 'notspecified', permit: 'auth' } as const;
 
 /** OVMS's messages: "<field> must be text", "<field> must be at most <n> characters". */
-function TokenText(field: keyof typeof NEW_TOKEN_LIMITS) {
-  return (target: object, property: string) => {
-    Optional()(target, property);
-    IsString({ message: `${field} must be text` })(target, property);
-    MaxLength(NEW_TOKEN_LIMITS[field], { message: `${field} must be at most ${NEW_TOKEN_LIMITS[field]} characters` })(target, property);
-  };
-}
+const TokenText = (field: keyof typeof NEW_TOKEN_LIMITS) =>
+  applyDecorators(
+    Optional(),
+    IsString({ message: `${field} must be text` }),
+    MaxLength(NEW_TOKEN_LIMITS[field], { message: `${field} must be at most ${NEW_TOKEN_LIMITS[field]} characters` }),
+  );
 
 /**
  * The fields of a new API token (POST /api/token and `token create`), from a form (curl -F / -d), the

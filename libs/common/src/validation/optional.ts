@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsArray, IsObject, ValidateIf, ValidateNested, ValidationOptions } from 'class-validator';
 
@@ -9,20 +10,8 @@ import { IsArray, IsObject, ValidateIf, ValidateNested, ValidationOptions } from
 export const Optional = (options?: ValidationOptions) => ValidateIf((_object, value) => value !== undefined, options);
 
 /** A nested object of the given class: an object, not an array (whose elements ValidateNested would accept). */
-export function NestedObject(type: () => new () => object) {
-  return (target: object, property: string) => {
-    IsObject()(target, property);
-    ValidateNested()(target, property);
-    Type(type)(target, property);
-  };
-}
+export const NestedObject = (type: () => new () => object) => applyDecorators(IsObject(), ValidateNested(), Type(type));
 
 /** A list of objects of the given class (no nulls, no nested lists). */
-export function NestedObjectList(type: () => new () => object, message = 'each entry must be a JSON object') {
-  return (target: object, property: string) => {
-    IsArray()(target, property);
-    IsObject({ each: true, message })(target, property);
-    ValidateNested({ each: true })(target, property);
-    Type(type)(target, property);
-  };
-}
+export const NestedObjectList = (type: () => new () => object, message = 'each entry must be a JSON object') =>
+  applyDecorators(IsArray(), IsObject({ each: true, message }), ValidateNested({ each: true }), Type(type));

@@ -1,4 +1,5 @@
-import { IsBase64Bytes, IsJsonObject, IsRfc3339, NestedObjectList, Optional } from '@app/common';
+import { IsBase64Bytes, IsJsonObject, IsNonEmptyText, IsRfc3339, NestedObjectList, Optional } from '@app/common';
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsString, Matches, MaxLength } from 'class-validator';
 import { HASH_FUNCTIONS } from '../password-hashing';
@@ -16,21 +17,19 @@ const SECRET = 'each secret must be a JSON object';
 
 /** A list of secrets: an array of objects, each validated as `type`; at most MAX_SECRETS_PER_CREDENTIAL. */
 function Secrets(type: () => new () => object, required = true) {
-  return (target: object, property: string) => {
-    if (!required) Optional()(target, property);
-    NestedObjectList(type, SECRET)(target, property);
-    if (required) ArrayMinSize(1)(target, property);
-    ArrayMaxSize(MAX_SECRETS_PER_CREDENTIAL, { message: `a credential holds at most ${MAX_SECRETS_PER_CREDENTIAL} secrets` })(target, property);
-  };
+  return applyDecorators(
+    ...(required ? [] : [Optional()]),
+    NestedObjectList(type, SECRET),
+    ...(required ? [ArrayMinSize(1)] : []),
+    ArrayMaxSize(MAX_SECRETS_PER_CREDENTIAL, { message: `a credential holds at most ${MAX_SECRETS_PER_CREDENTIAL} secrets` }),
+  );
 }
 
 /** The properties every secret has (`CommonSecret`). */
 export class CommonSecretDto {
   @ApiPropertyOptional({ description: 'assigned by the registry; send it back to keep (patch) this secret', example: '349556ea-4902-47c7-beb0-1009ab693fb4' })
   @Optional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(256)
+  @IsNonEmptyText(256)
   id?: string;
 
   @ApiPropertyOptional({ default: true })
@@ -57,9 +56,7 @@ export class CommonSecretDto {
 export class PasswordSecretDto extends CommonSecretDto {
   @ApiPropertyOptional({ writeOnly: true, description: 'hashed by the registry with bcrypt; never stored nor returned' })
   @Optional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(1024)
+  @IsNonEmptyText(1024)
   'pwd-plain'?: string;
 
   @ApiPropertyOptional({ enum: HASH_FUNCTIONS, writeOnly: true })
@@ -69,9 +66,7 @@ export class PasswordSecretDto extends CommonSecretDto {
 
   @ApiPropertyOptional({ writeOnly: true, description: 'bcrypt hash, or Base64 of SHA-xxx(salt ‖ password)' })
   @Optional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(1024)
+  @IsNonEmptyText(1024)
   'pwd-hash'?: string;
 
   @ApiPropertyOptional({ format: 'byte', writeOnly: true })

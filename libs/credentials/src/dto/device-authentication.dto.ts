@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Optional } from '@app/common';
-import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsNonEmptyText, Optional } from '@app/common';
+import { IsIn, IsString, MaxLength } from 'class-validator';
 
 export const AUTHENTICATION_TYPES = ['hashed-password', 'x509-cert'] as const;
 
@@ -11,9 +11,7 @@ export class DeviceAuthenticationDto {
   type: string;
 
   @ApiProperty({ example: 'sensor-1', description: 'for x509-cert the subject DN of the client certificate (the adapter has verified the certificate)' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(4096)
+  @IsNonEmptyText(4096)
   'auth-id': string;
 
   @ApiPropertyOptional({ description: 'required for hashed-password' })
@@ -28,9 +26,7 @@ export class DeviceAuthenticationDto {
       "x509-cert only: the issuer DN of the client certificate. It must be a trusted CA of the tenant, valid now; its auth-id-template (if any) turns the subject DN into the auth-id, as Hono's adapters do.",
   })
   @Optional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(4096)
+  @IsNonEmptyText(4096)
   'issuer-dn'?: string;
 }
 

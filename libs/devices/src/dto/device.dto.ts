@@ -1,8 +1,6 @@
-import { DEVICE_ID_PATTERN, IsJsonObject, IsStringMap, NestedObject, Optional } from '@app/common';
+import { DeviceIdList, IsJsonObject, IsStringMap, NestedObject, Optional } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
-
-const ID_LIST = { each: true, message: 'each entry must be a device id' };
+import { IsArray, IsBoolean, IsNotEmpty, IsString } from 'class-validator';
 
 export class CommandEndpointDto {
   @ApiProperty({ example: 'https://example.com/commands/{{deviceId}}' })
@@ -35,29 +33,17 @@ export class DeviceDto {
 
   @ApiPropertyOptional({ type: [String], description: 'gateways that may act on behalf of this device' })
   @Optional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsString({ each: true })
-  @Matches(DEVICE_ID_PATTERN, ID_LIST)
-  @MaxLength(256, { each: true })
+  @DeviceIdList()
   via?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'gateway groups whose members may act on behalf of this device' })
   @Optional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsString({ each: true })
-  @Matches(DEVICE_ID_PATTERN, ID_LIST)
-  @MaxLength(256, { each: true })
+  @DeviceIdList()
   viaGroups?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'gateway groups this device (a gateway) belongs to; not with via/viaGroups' })
   @Optional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsString({ each: true })
-  @Matches(DEVICE_ID_PATTERN, ID_LIST)
-  @MaxLength(256, { each: true })
+  @DeviceIdList()
   memberOf?: string[];
 
   @ApiPropertyOptional({ type: [String], example: ['auto-provisioning-enabled'] })

@@ -1,7 +1,8 @@
-import { describeValidationErrors, IsHttpUrl, isJsonObject, NestedObject, NestedObjectList, OCPI_ROLES, Optional } from '@app/common';
+import { describeValidationErrors, IsHttpUrl, IsIntegerIn, isJsonObject, NestedObject, NestedObjectList, OCPI_ROLES, Optional } from '@app/common';
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsString, Length, Matches, Max, Min, validateSync } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsString, Length, Matches, validateSync } from 'class-validator';
 import { OcpiVersion } from '../ocpi-versions';
 
 /** OCPI's credentials token: string(64) of printable non-whitespace ASCII (U+0021 to U+007E). */
@@ -12,6 +13,17 @@ const PARTY_ID = /^[A-Za-z0-9]{3}$/;
 const COUNTRY_CODE = /^[A-Za-z]{2}$/;
 /** Business names are UTF-8 in 2.2.1 (ASCII before); control characters are refused in every version. */
 const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;
+
+// checks in the order their messages are reported in (the first that fails is the answer)
+
+/** A credentials token (ours, a peer's TOKEN_A). */
+export const IsOcpiToken = () =>
+  applyDecorators(Matches(OCPI_TOKEN_PATTERN, { message: 'token must be 1 to 64 printable non-whitespace ASCII characters' }), IsString());
+/** A `name` of 1 to `maxLength` characters, none of them a control character. */
+export const IsDisplayName = (maxLength: number) =>
+  applyDecorators(Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' }), Length(1, maxLength), IsString());
+const IsPartyId = () => applyDecorators(Matches(PARTY_ID, { message: 'party_id must be 3 letters or digits' }), IsString());
+const IsCountryCode = () => applyDecorators(Matches(COUNTRY_CODE, { message: 'country_code must be 2 letters' }), IsString());
 
 export class ImageDto {
   @ApiProperty()
@@ -34,24 +46,18 @@ export class ImageDto {
 
   @ApiPropertyOptional()
   @Optional()
-  @IsInt()
-  @Min(0)
-  @Max(99999)
+  @IsIntegerIn(0, 99999)
   width?: number;
 
   @ApiPropertyOptional()
   @Optional()
-  @IsInt()
-  @Min(0)
-  @Max(99999)
+  @IsIntegerIn(0, 99999)
   height?: number;
 }
 
 export class BusinessDetailsDto {
   @ApiProperty({ maxLength: 100 })
-  @IsString()
-  @Length(1, 100)
-  @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
+  @IsDisplayName(100)
   name: string;
 
   @ApiPropertyOptional()
@@ -67,8 +73,7 @@ export class BusinessDetailsDto {
 
 abstract class TokenAndUrl {
   @ApiProperty({ maxLength: 64, description: 'printable non-whitespace ASCII' })
-  @IsString()
-  @Matches(OCPI_TOKEN_PATTERN, { message: 'token must be 1 to 64 printable non-whitespace ASCII characters' })
+  @IsOcpiToken()
   token: string;
 
   @ApiProperty({ description: "the party's versions URL" })
@@ -83,13 +88,11 @@ export class Credentials211Dto extends TokenAndUrl {
   business_details: BusinessDetailsDto;
 
   @ApiProperty({ example: 'EXA' })
-  @IsString()
-  @Matches(PARTY_ID, { message: 'party_id must be 3 letters or digits' })
+  @IsPartyId()
   party_id: string;
 
   @ApiProperty({ example: 'NL' })
-  @IsString()
-  @Matches(COUNTRY_CODE, { message: 'country_code must be 2 letters' })
+  @IsCountryCode()
   country_code: string;
 }
 
@@ -103,13 +106,11 @@ export class CredentialsRoleDto {
   business_details: BusinessDetailsDto;
 
   @ApiProperty({ example: 'EXA' })
-  @IsString()
-  @Matches(PARTY_ID, { message: 'party_id must be 3 letters or digits' })
+  @IsPartyId()
   party_id: string;
 
   @ApiProperty({ example: 'NL' })
-  @IsString()
-  @Matches(COUNTRY_CODE, { message: 'country_code must be 2 letters' })
+  @IsCountryCode()
   country_code: string;
 }
 

@@ -1,18 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsHttpUrl, Optional } from '@app/common';
-import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { IsIn } from 'class-validator';
 import { OCPI_VERSIONS, OcpiVersion, TokenEncoding } from '../ocpi-versions';
-import { OCPI_TOKEN_PATTERN } from './credentials.dto';
+import { IsDisplayName, IsOcpiToken } from './credentials.dto';
 
-const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;
 const ENCODINGS: TokenEncoding[] = ['raw', 'base64'];
 
 export class InvitePeerDto {
   @ApiPropertyOptional({ example: 'Example eMSP' })
   @Optional()
-  @IsString()
-  @Length(1, 200)
-  @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
+  @IsDisplayName(200)
   name?: string;
 
   @ApiPropertyOptional({ enum: ENCODINGS, description: 'how we send our token to this peer; default: raw for 2.0/2.1.1, Base64 for 2.2.1' })
@@ -27,8 +24,7 @@ export class RegisterPeerDto extends InvitePeerDto {
   versions_url: string;
 
   @ApiProperty({ description: "the peer's TOKEN_A" })
-  @IsString()
-  @Matches(OCPI_TOKEN_PATTERN, { message: 'token must be 1 to 64 printable non-whitespace ASCII characters' })
+  @IsOcpiToken()
   token: string;
 
   @ApiPropertyOptional({ enum: OCPI_VERSIONS, description: 'default: the highest version both sides support' })

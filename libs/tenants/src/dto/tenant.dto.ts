@@ -1,17 +1,14 @@
-import { IsBase64Bytes, IsJsonObject, IsRfc3339, NestedObject, NestedObjectList, Optional } from '@app/common';
+import { IsBase64Bytes, IsIntegerIn, IsJsonObject, IsNonEmptyText, IsRfc3339, NestedObject, NestedObjectList, Optional } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMinSize,
   IsBoolean,
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsString,
   Matches,
-  Max,
   MaxLength,
-  Min,
   registerDecorator,
   ValidationArguments,
   ValidationOptions,
@@ -75,16 +72,12 @@ export class AdapterDto {
 export class RegistrationLimitsDto {
   @ApiPropertyOptional({ default: -1, minimum: -1, description: '-1: no limit' })
   @Optional()
-  @IsInt()
-  @Min(-1)
-  @Max(MAX_INT)
+  @IsIntegerIn(-1, MAX_INT)
   'max-devices'?: number;
 
   @ApiPropertyOptional({ default: -1, minimum: -1, description: '-1: no limit' })
   @Optional()
-  @IsInt()
-  @Min(-1)
-  @Max(MAX_INT)
+  @IsIntegerIn(-1, MAX_INT)
   'max-credentials-per-device'?: number;
 }
 
@@ -96,9 +89,7 @@ export class PeriodDto {
 
   @ApiPropertyOptional({ minimum: 1, description: 'period length when mode is `days`' })
   @Optional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_INT)
+  @IsIntegerIn(1, MAX_INT)
   'no-of-days'?: number;
 }
 
@@ -117,55 +108,41 @@ class PeriodicLimitDto {
 export class DataVolumeDto extends PeriodicLimitDto {
   @ApiPropertyOptional({ default: -1, minimum: -1 })
   @Optional()
-  @IsInt()
-  @Min(-1)
-  @Max(MAX_LONG)
+  @IsIntegerIn(-1, MAX_LONG)
   'max-bytes'?: number;
 }
 
 export class ConnectionDurationDto extends PeriodicLimitDto {
   @ApiPropertyOptional({ default: -1, minimum: -1 })
   @Optional()
-  @IsInt()
-  @Min(-1)
-  @Max(MAX_LONG)
+  @IsIntegerIn(-1, MAX_LONG)
   'max-minutes'?: number;
 }
 
 export class ResourceLimitsDto {
   @ApiPropertyOptional({ default: -1, minimum: -1 })
   @Optional()
-  @IsInt()
-  @Min(-1)
-  @Max(MAX_INT)
+  @IsIntegerIn(-1, MAX_INT)
   'max-connections'?: number;
 
   @ApiPropertyOptional({ default: -1, minimum: -1, description: 'seconds' })
   @Optional()
-  @IsInt()
-  @Min(-1)
-  @Max(MAX_LONG)
+  @IsIntegerIn(-1, MAX_LONG)
   'max-ttl'?: number;
 
   @ApiPropertyOptional({ default: -1, minimum: -1, description: 'seconds' })
   @Optional()
-  @IsInt()
-  @Min(-1)
-  @Max(MAX_LONG)
+  @IsIntegerIn(-1, MAX_LONG)
   'max-ttl-telemetry-qos0'?: number;
 
   @ApiPropertyOptional({ default: -1, minimum: -1, description: 'seconds' })
   @Optional()
-  @IsInt()
-  @Min(-1)
-  @Max(MAX_LONG)
+  @IsIntegerIn(-1, MAX_LONG)
   'max-ttl-telemetry-qos1'?: number;
 
   @ApiPropertyOptional({ default: -1, minimum: -1, description: 'seconds' })
   @Optional()
-  @IsInt()
-  @Min(-1)
-  @Max(MAX_LONG)
+  @IsIntegerIn(-1, MAX_LONG)
   'max-ttl-command-response'?: number;
 
   @ApiPropertyOptional({ type: DataVolumeDto })
@@ -203,9 +180,7 @@ export class TracingDto {
 export class TrustedCaDto {
   @ApiPropertyOptional({ description: 'unique among the tenant\'s trust anchors; generated when absent' })
   @Optional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(256)
+  @IsNonEmptyText(256)
   id?: string;
 
   @ApiPropertyOptional({ example: 'CN=devices,OU=iot,O=ACME', description: 'RFC 2253; stored normalised as Hono does' })
@@ -322,9 +297,7 @@ export class TenantDto {
 
   @ApiPropertyOptional({ default: 0, minimum: 0 })
   @Optional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_INT)
+  @IsIntegerIn(0, MAX_INT)
   'minimum-message-size'?: number;
 
   @ApiPropertyOptional({ type: RegistrationLimitsDto })
