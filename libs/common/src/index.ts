@@ -6,6 +6,7 @@ export * from './errors/exception.filter';
 export * from './http/configure-http';
 export * from './http/body-parsers';
 export * from './http/etag';
+export * from './http/json-type';
 export * from './http/request-path';
 export * from './http/cross-site';
 export * from './validation/body.pipe';

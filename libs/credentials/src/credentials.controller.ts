@@ -1,7 +1,7 @@
 import { Authenticated } from '@app/auth';
-import { ApiError, DeviceIdPipe, expectedVersions, formatEtag, parseIfMatch, TenantIdPipe } from '@app/common';
-import { Body, Controller, Get, Headers, HttpCode, Param, Put, Res } from '@nestjs/common';
-import { ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiError, ApiIfMatch, DeviceIdPipe, formatEtag, IfMatchVersions, TenantIdPipe, versionedJson } from '@app/common';
+import { Body, Controller, Get, HttpCode, Param, Put, Res } from '@nestjs/common';
+import { ApiBody, ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CredentialsService } from './credentials.service';
 import {
@@ -14,8 +14,6 @@ import {
 import { CREDENTIAL_EXAMPLES } from './dto/credential.examples';
 import { CredentialsBody } from './dto/credentials-body.pipe';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-const IF_MATCH = { name: 'If-Match', required: false, description: 'the ETag of the version to replace; * for any' };
 const CREDENTIAL_MODELS = [PasswordCredentialDto, PskCredentialDto, X509CertificateCredentialDto, RpkCredentialDto, GenericCredentialDto];
 const CREDENTIALS_SET = { type: 'array', items: { oneOf: CREDENTIAL_MODELS.map((model) => ({ $ref: getSchemaPath(model) })) } };
 
@@ -36,9 +34,7 @@ export class CredentialsController {
     @Param('deviceId', DeviceIdPipe) deviceId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    const set = await this.credentials.get(tenantId, deviceId);
-    reply.header('etag', formatEtag(set.version)).header('content-type', JSON_TYPE);
-    return set.json;
+    return versionedJson(reply, await this.credentials.get(tenantId, deviceId));
   }
 
   @Put(':tenantId/:deviceId')
@@ -48,7 +44,7 @@ export class CredentialsController {
     summary: "Replace a device's credentials",
     description: 'Patch mode: a secret sent with its id keeps its stored password hash or key unless new ones are given; omitted credentials and secrets are deleted.',
   })
-  @ApiHeader(IF_MATCH)
+  @ApiIfMatch()
   @ApiBody({ schema: CREDENTIALS_SET, examples: CREDENTIAL_EXAMPLES })
   @ApiResponse({ status: 204, description: 'replaced; ETag header' })
   @ApiError(400, 'malformed request, or a secret that breaks the rules of its type', 'credentials[0]: type is required')
@@ -59,10 +55,10 @@ export class CredentialsController {
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Param('deviceId', DeviceIdPipe) deviceId: string,
     @Body(CredentialsBody) body: Array<Record<string, unknown>>,
-    @Headers('if-match') ifMatch: string | undefined,
+    @IfMatchVersions() expected: string[] | null,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    const version = await this.credentials.update(tenantId, deviceId, body, expectedVersions(parseIfMatch(ifMatch)));
+    const version = await this.credentials.update(tenantId, deviceId, body, expected);
     reply.header('etag', formatEtag(version));
   }
 }

@@ -1,27 +1,28 @@
 import { Authenticated } from '@app/auth';
 import {
   ApiError,
+  ApiIfMatch,
+  ApiSearchParameters,
   badRequest,
   CreatedDto,
   DeviceIdPipe,
-  expectedVersions,
   formatEtag,
+  IfMatchVersions,
+  JSON_TYPE,
   OptionalBody,
-  parseIfMatch,
   RequiredBody,
   searchResultSchema,
   TenantIdPipe,
+  versionedJson,
 } from '@app/common';
 import { parseSearchParameters } from '@app/database';
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiExtraModels, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DevicesService } from './devices.service';
 import { DeviceDto } from './dto/device.dto';
 import { DEVICE_EXAMPLES } from './dto/device.examples';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-const IF_MATCH = { name: 'If-Match', required: false, description: 'the ETag of the version to replace; * for any' };
 
 function parseIsGateway(value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
@@ -29,6 +30,14 @@ function parseIsGateway(value: unknown): boolean | undefined {
   if (value === 'false') return false;
   throw badRequest('isGateway must be true or false');
 }
+
+/** What both ways of creating a device answer. */
+const ApiCreatesDevice = () =>
+  applyDecorators(
+    ApiResponse({ status: 201, type: CreatedDto, description: 'created; Location and ETag headers' }),
+    ApiError(400, 'malformed request: invalid JSON, unknown property, wrong type, memberOf with via', 'a device with memberOf (a gateway) cannot have via or viaGroups'),
+    ApiError(403, 'the tenant has reached its device limit, or the credential lacks a right', 'tenant acme has reached its device limit'),
+  );
 
 /** Hono's device management: /v1/devices/{tenantId}[/{deviceId}]. */
 @ApiTags('devices')
@@ -41,9 +50,7 @@ export class DevicesController {
   @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
   @ApiOperation({ summary: 'Create a device with a generated id' })
   @ApiBody({ type: DeviceDto, required: false, examples: DEVICE_EXAMPLES.createWithGeneratedId })
-  @ApiResponse({ status: 201, type: CreatedDto, description: 'created; Location and ETag headers' })
-  @ApiError(400, 'malformed request: invalid JSON, unknown property, wrong type, memberOf with via', 'a device with memberOf (a gateway) cannot have via or viaGroups')
-  @ApiError(403, 'the tenant has reached its device limit, or the credential lacks a right', 'tenant acme has reached its device limit')
+  @ApiCreatesDevice()
   createWithGeneratedId(@Param('tenantId', TenantIdPipe) tenantId: string, @Body(OptionalBody) body: DeviceDto, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.create(tenantId, undefined, body, reply);
   }
@@ -52,9 +59,7 @@ export class DevicesController {
   @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
   @ApiOperation({ summary: 'Create a device with the given id' })
   @ApiBody({ type: DeviceDto, required: false, examples: DEVICE_EXAMPLES.createWithId })
-  @ApiResponse({ status: 201, type: CreatedDto, description: 'created; Location and ETag headers' })
-  @ApiError(400, 'malformed request: invalid JSON, unknown property, wrong type, memberOf with via', 'a device with memberOf (a gateway) cannot have via or viaGroups')
-  @ApiError(403, 'the tenant has reached its device limit, or the credential lacks a right', 'tenant acme has reached its device limit')
+  @ApiCreatesDevice()
   @ApiError(409, 'a device with this id exists', 'device sensor-1 already exists')
   createWithId(
     @Param('tenantId', TenantIdPipe) tenantId: string,
@@ -77,10 +82,7 @@ export class DevicesController {
   @Get(':tenantId')
   @Authenticated({ right: 'auth', tenantParam: 'tenantId' })
   @ApiOperation({ summary: 'Search devices' })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number, description: '1..200, default 30' })
-  @ApiQuery({ name: 'pageOffset', required: false, type: Number, description: 'page index (skips pageOffset × pageSize)' })
-  @ApiQuery({ name: 'filterJson', required: false, isArray: true, type: String, example: ['{"field":"/ext/brand","value":"acme-*"}'] })
-  @ApiQuery({ name: 'sortJson', required: false, isArray: true, type: String, example: ['{"field":"/ext/floor","direction":"desc"}'] })
+  @ApiSearchParameters({ filter: '{"field":"/ext/brand","value":"acme-*"}', sort: '{"field":"/ext/floor","direction":"desc"}' })
   @ApiQuery({ name: 'isGateway', required: false, type: Boolean })
   @ApiResponse({ status: 200, description: 'one page of the matches, each with its id', schema: searchResultSchema(DeviceDto) })
   @ApiError(400, 'a search parameter is malformed', 'pageSize must be an integer between 1 and 200')
@@ -111,16 +113,14 @@ export class DevicesController {
     @Param('deviceId', DeviceIdPipe) deviceId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    const device = await this.devices.get(tenantId, deviceId);
-    reply.header('etag', formatEtag(device.version)).header('content-type', JSON_TYPE);
-    return device.json;
+    return versionedJson(reply, await this.devices.get(tenantId, deviceId));
   }
 
   @Put(':tenantId/:deviceId')
   @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
   @HttpCode(204)
   @ApiOperation({ summary: 'Replace a device' })
-  @ApiHeader(IF_MATCH)
+  @ApiIfMatch()
   @ApiBody({ type: DeviceDto, examples: DEVICE_EXAMPLES.update })
   @ApiResponse({ status: 204, description: 'replaced; ETag header' })
   @ApiError(404, 'no such device or tenant', 'device sensor-1 of tenant acme not found')
@@ -128,10 +128,10 @@ export class DevicesController {
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Param('deviceId', DeviceIdPipe) deviceId: string,
     @Body(RequiredBody) body: DeviceDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @IfMatchVersions() expected: string[] | null,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    const version = await this.devices.update(tenantId, deviceId, body as Record<string, unknown>, expectedVersions(parseIfMatch(ifMatch)));
+    const version = await this.devices.update(tenantId, deviceId, body as Record<string, unknown>, expected);
     reply.header('etag', formatEtag(version));
   }
 
@@ -139,14 +139,14 @@ export class DevicesController {
   @Authenticated({ right: 'registry.write', tenantParam: 'tenantId' })
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a device and its credentials' })
-  @ApiHeader(IF_MATCH)
+  @ApiIfMatch()
   @ApiResponse({ status: 204, description: 'deleted (also when the tenant is gone)' })
   @ApiError(404, 'the tenant exists but the device does not', 'device sensor-1 of tenant acme not found')
   async delete(
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Param('deviceId', DeviceIdPipe) deviceId: string,
-    @Headers('if-match') ifMatch: string | undefined,
+    @IfMatchVersions() expected: string[] | null,
   ): Promise<void> {
-    await this.devices.delete(tenantId, deviceId, expectedVersions(parseIfMatch(ifMatch)));
+    await this.devices.delete(tenantId, deviceId, expected);
   }
 }

@@ -1,15 +1,13 @@
 import { Authenticated, CurrentPrincipal, Principal } from '@app/auth';
-import { ApiError, CreatedDto, expectedVersions, formatEtag, OptionalBody, parseIfMatch, RequiredBody, searchResultSchema, TenantIdPipe } from '@app/common';
+import { ApiError, ApiIfMatch, ApiSearchParameters, CreatedDto, formatEtag, IfMatchVersions, JSON_TYPE, OptionalBody, RequiredBody, searchResultSchema, TenantIdPipe, versionedJson } from '@app/common';
 import { parseSearchParameters } from '@app/database';
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiExtraModels, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { TenantDto } from './dto/tenant.dto';
 import { TENANT_EXAMPLES } from './dto/tenant.examples';
 import { TenantsService } from './tenants.service';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-const IF_MATCH = { name: 'If-Match', required: false, description: 'the ETag of the version to replace; * for any' };
 /** Creating, replacing and deleting tenants is for admins with registry.write. */
 const ADMIN_WRITE = { right: 'registry.write', tenantParam: 'tenantId', adminOnly: true } as const;
 
@@ -49,10 +47,7 @@ export class TenantsController {
   @Get()
   @Authenticated({ right: 'auth' })
   @ApiOperation({ summary: 'Search tenants' })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number, description: '1..200, default 30' })
-  @ApiQuery({ name: 'pageOffset', required: false, type: Number, description: 'page index (skips pageOffset × pageSize)' })
-  @ApiQuery({ name: 'filterJson', required: false, isArray: true, type: String, example: ['{"field":"/ext/region","value":"eu-*"}'] })
-  @ApiQuery({ name: 'sortJson', required: false, isArray: true, type: String, example: ['{"field":"/id","direction":"desc"}'] })
+  @ApiSearchParameters({ filter: '{"field":"/ext/region","value":"eu-*"}', sort: '{"field":"/id","direction":"desc"}' })
   @ApiResponse({ status: 200, description: 'one page of the matches, each with its id', schema: searchResultSchema(TenantDto) })
   @ApiError(400, 'a search parameter is malformed', 'pageSize must be an integer between 1 and 200')
   @ApiError(404, 'no tenant matches', 'no tenants match the search')
@@ -72,26 +67,24 @@ export class TenantsController {
   @ApiOperation({ summary: 'Get a tenant' })
   @ApiResponse({ status: 200, type: TenantDto, description: 'as stored; ETag header' })
   async get(@Param('tenantId', TenantIdPipe) tenantId: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    const tenant = await this.tenants.get(tenantId);
-    reply.header('etag', formatEtag(tenant.version)).header('content-type', JSON_TYPE);
-    return tenant.json;
+    return versionedJson(reply, await this.tenants.get(tenantId));
   }
 
   @Put(':tenantId')
   @Authenticated(ADMIN_WRITE)
   @HttpCode(204)
   @ApiOperation({ summary: 'Replace a tenant' })
-  @ApiHeader(IF_MATCH)
+  @ApiIfMatch()
   @ApiBody({ type: TenantDto, examples: TENANT_EXAMPLES.update })
   @ApiResponse({ status: 204, description: 'replaced; ETag header' })
   @ApiError(409, 'the alias or a trusted CA subject DN is used by another tenant', 'the alias is already used by another tenant')
   async update(
     @Param('tenantId', TenantIdPipe) tenantId: string,
     @Body(RequiredBody) body: TenantDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @IfMatchVersions() expected: string[] | null,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    const version = await this.tenants.update(tenantId, body as Record<string, unknown>, expectedVersions(parseIfMatch(ifMatch)));
+    const version = await this.tenants.update(tenantId, body as Record<string, unknown>, expected);
     reply.header('etag', formatEtag(version));
   }
 
@@ -99,9 +92,9 @@ export class TenantsController {
   @Authenticated(ADMIN_WRITE)
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a tenant with its devices and their credentials' })
-  @ApiHeader(IF_MATCH)
+  @ApiIfMatch()
   @ApiResponse({ status: 204, description: 'deleted' })
-  async delete(@Param('tenantId', TenantIdPipe) tenantId: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
-    await this.tenants.delete(tenantId, expectedVersions(parseIfMatch(ifMatch)));
+  async delete(@Param('tenantId', TenantIdPipe) tenantId: string, @IfMatchVersions() expected: string[] | null): Promise<void> {
+    await this.tenants.delete(tenantId, expected);
   }
 }

@@ -1,5 +1,5 @@
 import { forbidden, isCrossSite, REGISTRY_CONFIG, RegistryConfig } from '@app/common';
-import { Controller, Delete, Get, Header, Inject, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Delete, Get, Header, Inject, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated } from '../authenticated.decorator';
@@ -7,6 +7,9 @@ import { OVMS_TEXT_TYPE } from '../ovms-json';
 import { CurrentPrincipal, Principal } from '../principal';
 import { setSessionCookie } from './session-cookie';
 import { SessionsService } from './sessions.service';
+
+/** OVMS's plain-text answer (`Login ok`, `Logout ok`). */
+const AnswersOvmsText = () => applyDecorators(Header('content-type', OVMS_TEXT_TYPE), ApiProduces('text/plain'));
 
 /** OVMS's /api/cookie: log in to a cookie session and out of it. */
 @ApiTags('ovms')
@@ -19,9 +22,8 @@ export class CookieController {
 
   @Get()
   @Authenticated({ right: 'session' })
-  @Header('content-type', OVMS_TEXT_TYPE)
+  @AnswersOvmsText()
   @ApiOperation({ summary: 'Log in: answers Login ok and sets the ovmsapisession cookie' })
-  @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'Login ok; Set-Cookie: ovmsapisession', schema: { type: 'string', example: 'Login ok\n' } })
   async login(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     // login CSRF: another site must not log the browser in (to the attacker's account, say)
@@ -33,9 +35,8 @@ export class CookieController {
 
   @Delete()
   @Authenticated({ right: 'session' })
-  @Header('content-type', OVMS_TEXT_TYPE)
+  @AnswersOvmsText()
   @ApiOperation({ summary: 'Log out: ends the session and clears the cookie' })
-  @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'Logout ok; the cookie is cleared', schema: { type: 'string', example: 'Logout ok\n' } })
   async logout(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     await this.sessions.close(principal);

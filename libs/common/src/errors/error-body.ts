@@ -1,3 +1,4 @@
+import { JSON_TYPE } from '../http/json-type';
 import { Surface } from './surface';
 
 /** What goes on the wire for one error: status, headers and body, in the surface's own format. */
@@ -7,7 +8,6 @@ export interface ErrorResponse {
   body: string;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 /** What Hono clients and curl expect on a /v1 401. */
 const BASIC_CHALLENGE = 'Basic realm="registry", charset="UTF-8"';
 /**

@@ -1,5 +1,5 @@
-import { Type } from '@nestjs/common';
-import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { applyDecorators, Type } from '@nestjs/common';
+import { ApiHeader, ApiProperty, ApiQuery, getSchemaPath } from '@nestjs/swagger';
 
 /** The body of a 201 under /v1: the id of what was created (also in the Location header). */
 export class CreatedDto {
@@ -21,3 +21,15 @@ export function searchResultSchema(model: Type<unknown>) {
     },
   };
 }
+
+/** The If-Match header of a conditional write (read with `@IfMatchVersions()`). */
+export const ApiIfMatch = () => ApiHeader({ name: 'If-Match', required: false, description: 'the ETag of the version to replace; * for any' });
+
+/** The query parameters of Hono's searches, with an example filter and sort of the resource (listed as the document lists them). */
+export const ApiSearchParameters = (examples: { filter: string; sort: string }) =>
+  applyDecorators(
+    ApiQuery({ name: 'sortJson', required: false, isArray: true, type: String, example: [examples.sort] }),
+    ApiQuery({ name: 'filterJson', required: false, isArray: true, type: String, example: [examples.filter] }),
+    ApiQuery({ name: 'pageOffset', required: false, type: Number, description: 'page index (skips pageOffset × pageSize)' }),
+    ApiQuery({ name: 'pageSize', required: false, type: Number, description: '1..200, default 30' }),
+  );
