@@ -111,6 +111,14 @@ export function readHonoFiles(dir: string): HonoFiles {
   return files;
 }
 
+/** The files whose entries come in groups per tenant. */
+type GroupKind = 'devices' | 'credentials';
+
+/** How many entries the well-formed groups of such a file hold. */
+function entriesIn(groups: unknown[], kind: GroupKind): number {
+  return groups.reduce<number>((sum, group) => sum + (isObject(group) && Array.isArray(group[kind]) ? group[kind].length : 0), 0);
+}
+
 function label(where: string, tenantId?: unknown, deviceId?: unknown): string {
   const ids = [
     typeof tenantId === 'string' ? `tenant ${tenantId}` : undefined,
@@ -253,23 +261,28 @@ export class HonoImport {
 
   // --- devices: multi-row statements, one transaction per batch, the tenants' device counters with them ---
 
-  private async importDevices(groups: unknown[], file: string): Promise<void> {
-    const counts = this.report.devices;
-    const total = groups.reduce<number>((sum, group) => sum + (isObject(group) && Array.isArray(group.devices) ? group.devices.length : 0), 0);
-    const progress = this.out.progress('devices', total);
-    await this.learnTenants(groups.flatMap((group) => (isObject(group) && typeof group.tenant === 'string' ? [group.tenant] : [])));
-    const seen = new Set<string>();
-    let batch: PendingDevice[] = [];
+  /** The groups of a devices or credentials file that are `{"tenant": "…", "<kind>": […]}`; any other fails with all its entries. */
+  private *tenantGroups(groups: unknown[], kind: GroupKind, file: string, progress: Progress): Generator<{ groupWhere: string; tenantId: string; entries: unknown[] }> {
     for (const [groupIndex, group] of groups.entries()) {
       const groupWhere = `${file}[${groupIndex}]`;
-      if (!isObject(group) || typeof group.tenant !== 'string' || !Array.isArray(group.devices)) {
-        const size = isObject(group) && Array.isArray(group.devices) ? group.devices.length : 1;
-        this.fail(counts, label(groupWhere, isObject(group) ? group.tenant : undefined), 'must be {"tenant": "…", "devices": […]}', size);
+      if (!isObject(group) || typeof group.tenant !== 'string' || !Array.isArray(group[kind])) {
+        const size = isObject(group) && Array.isArray(group[kind]) ? group[kind].length : 1;
+        this.fail(this.report[kind], label(groupWhere, isObject(group) ? group.tenant : undefined), `must be {"tenant": "…", "${kind}": […]}`, size);
         progress.advance(size);
         continue;
       }
-      const tenantId = group.tenant;
-      for (const [index, entry] of group.devices.entries()) {
+      yield { groupWhere, tenantId: group.tenant, entries: group[kind] };
+    }
+  }
+
+  private async importDevices(groups: unknown[], file: string): Promise<void> {
+    const counts = this.report.devices;
+    const progress = this.out.progress('devices', entriesIn(groups, 'devices'));
+    await this.learnTenants(groups.flatMap((group) => (isObject(group) && typeof group.tenant === 'string' ? [group.tenant] : [])));
+    const seen = new Set<string>();
+    let batch: PendingDevice[] = [];
+    for (const { groupWhere, tenantId, entries } of this.tenantGroups(groups, 'devices', file, progress)) {
+      for (const [index, entry] of entries.entries()) {
         const where = label(`${groupWhere}.devices[${index}]`, tenantId, isObject(entry) ? entry['device-id'] : undefined);
         try {
           if (!this.tenants.has(tenantId)) throw new RecordError(`tenant ${tenantId} not found`);
@@ -359,27 +372,16 @@ export class HonoImport {
 
   private async importCredentials(groups: unknown[], file: string): Promise<void> {
     const counts = this.report.credentials;
-    const total = groups.reduce<number>((sum, group) => sum + (isObject(group) && Array.isArray(group.credentials) ? group.credentials.length : 0), 0);
-    const progress = this.out.progress('credentials', total);
+    const progress = this.out.progress('credentials', entriesIn(groups, 'credentials'));
     const sets = new Map<string, CredentialSet>();
     /** (tenant, type, auth-id) → the device holding it in the file: one auth-id per tenant and type. */
     const authIds = new Map<string, string>();
     const limit = pLimit(PREPARING_AT_ONCE);
-    for (const [groupIndex, group] of groups.entries()) {
-      const groupWhere = `${file}[${groupIndex}]`;
-      if (!isObject(group) || typeof group.tenant !== 'string' || !Array.isArray(group.credentials)) {
-        const size = isObject(group) && Array.isArray(group.credentials) ? group.credentials.length : 1;
-        this.fail(counts, label(groupWhere, isObject(group) ? group.tenant : undefined), 'must be {"tenant": "…", "credentials": […]}', size);
-        progress.advance(size);
-        continue;
-      }
-      const tenantId = group.tenant;
+    for (const { groupWhere, tenantId, entries } of this.tenantGroups(groups, 'credentials', file, progress)) {
       const tools = this.toolsFor(tenantId);
       // prepared ahead, several at a time (plain passwords are hashed on the thread pool), checked in file order
-      const prepared = group.credentials.map((entry) =>
-        limit(() => readCredential(entry, tools).then((record) => ({ record }), (error: unknown) => ({ error }))),
-      );
-      for (const [index, entry] of group.credentials.entries()) {
+      const prepared = entries.map((entry) => limit(() => readCredential(entry, tools).then((record) => ({ record }), (error: unknown) => ({ error }))));
+      for (const [index, entry] of entries.entries()) {
         const where = label(`${groupWhere}.credentials[${index}]`, tenantId, isObject(entry) ? entry['device-id'] : undefined);
         try {
           const outcome = await prepared[index];
