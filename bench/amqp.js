@@ -5,7 +5,7 @@ const autocannon = require('autocannon');
 const { randomUUID } = require('node:crypto');
 const rhea = require('rhea');
 const { Client } = require('pg');
-const { startDatabase, createDatabase, startService, freePort, percentile } = require('./lib');
+const { startDatabase, createDatabase, startService, freePort, percentile, basic, setupCalls } = require('./lib');
 
 const DEVICES = Number(process.env.BENCH_AMQP_DEVICES ?? 100_000);
 const IN_FLIGHT = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -42,7 +42,6 @@ async function measured(pid, phase) {
   return result;
 }
 
-const basic = (username, password) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 const deviceAt = (n) => 1 + ((n * 7919) % DEVICES);
 
 /** Devices (each behind gw-1) and a hashed-password credential each, with SQL. */
@@ -140,17 +139,12 @@ async function main(server) {
   const service = await startService(databaseUrl, { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, AMQP_PORT: String(amqpPort) });
   const links = [];
   try {
-    const admin = { authorization: basic(ADMIN.username, ADMIN.password), 'content-type': 'application/json' };
-    const post = async (path, body, headers = admin) => {
-      const response = await fetch(`${service.baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-      if (response.status >= 400 && response.status !== 409) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
-      return response;
-    };
+    const call = setupCalls(service.baseUrl, ADMIN);
     // the protocol adapter's account: a user granted the tenant, with an API token of each kind
-    await post('/api/users', { username: 'adapter', password: 'adapter-password', tenants: [{ tenant: TENANT, access: 'read' }] });
-    const userHeaders = { ...admin, authorization: basic('adapter', 'adapter-password') };
-    const adapterToken = (await (await post('/api/token', { permit: 'registry.adapter' }, userHeaders)).json()).token;
-    const readToken = (await (await post('/api/token', { permit: 'auth' }, userHeaders)).json()).token;
+    await call('POST', '/api/users', { username: 'adapter', password: 'adapter-password', tenants: [{ tenant: TENANT, access: 'read' }] });
+    const userHeaders = { authorization: basic('adapter', 'adapter-password'), 'content-type': 'application/json' };
+    const adapterToken = (await (await call('POST', '/api/token', { permit: 'registry.adapter' }, userHeaders)).json()).token;
+    const readToken = (await (await call('POST', '/api/token', { permit: 'auth' }, userHeaders)).json()).token;
     for (let i = 0; i < AMQP_CONNECTIONS; i++) {
       links.push({ registration: await adapterLink(amqpPort, 'adapter', adapterToken, 'registration'), credentials: await adapterLink(amqpPort, 'adapter', adapterToken, 'credentials') });
     }

@@ -1,7 +1,7 @@
 // GET of one device through the service, authenticated three ways: API token (Bearer), OVMS-style
 // username+password in the URL (after the first request), and the ovmsapisession cookie.
 const autocannon = require('autocannon');
-const { startDatabase, createDatabase, startService } = require('./lib');
+const { startDatabase, createDatabase, startService, basic, setupCalls } = require('./lib');
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -15,16 +15,11 @@ function load(url, headers) {
 }
 
 async function prepare(baseUrl) {
-  const admin = { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`, 'content-type': 'application/json' };
-  const call = async (method, path, body, headers = admin) => {
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: body && JSON.stringify(body) });
-    if (response.status >= 400 && response.status !== 409) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return response;
-  };
+  const call = setupCalls(baseUrl, ADMIN);
   await call('POST', '/v1/tenants/bench', {});
   await call('POST', '/v1/devices/bench/device-1', { ext: { brand: 'acme', model: 'bench' }, via: ['gw-1'] });
   await call('POST', '/api/users', { username: 'operator', password: 'operator-password', tenants: [{ tenant: 'bench', access: 'read' }] });
-  const operator = { authorization: `Basic ${Buffer.from('operator:operator-password').toString('base64')}`, 'content-type': 'application/json' };
+  const operator = { authorization: basic('operator', 'operator-password'), 'content-type': 'application/json' };
   const token = (await (await call('POST', '/api/token', { permit: 'auth,session' }, operator)).json()).token;
   const cookie = (await call('GET', '/api/cookie', undefined, operator)).headers.get('set-cookie').split(';')[0];
   return { token, cookie };

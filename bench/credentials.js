@@ -1,7 +1,7 @@
 // Device credentials: device authentications per second at BCRYPT_MAX_COST 10 and 4 (POST /v1/authenticate),
 // and the p99 of device GETs while credentials with pwd-plain are written at full speed (target: < 100 ms).
 const autocannon = require('autocannon');
-const { startDatabase, createDatabase, startService } = require('./lib');
+const { startDatabase, createDatabase, startService, basic, setupCalls } = require('./lib');
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const AUTH_CONNECTIONS = Number(process.env.BENCH_AUTH_CONNECTIONS ?? 16);
@@ -14,8 +14,6 @@ const DEVICE_PASSWORD = 'device-password-1';
 // counted before they are verified, so one device hammered in parallel would be throttled.
 const AUTH_DEVICES = 64;
 
-const basic = (username, password) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-
 function load(options) {
   return new Promise((resolve, reject) => {
     autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
@@ -23,12 +21,7 @@ function load(options) {
 }
 
 async function prepare(baseUrl) {
-  const admin = { authorization: basic(ADMIN.username, ADMIN.password), 'content-type': 'application/json' };
-  const call = async (method, path, body, headers = admin) => {
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: body && JSON.stringify(body) });
-    if (response.status >= 400 && response.status !== 409) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return response;
-  };
+  const call = setupCalls(baseUrl, ADMIN);
   await call('POST', `/v1/tenants/${TENANT}`, {});
   await call('POST', `/v1/devices/${TENANT}/device-1`, { ext: { brand: 'acme', model: 'bench' } });
   for (let i = 0; i < WRITE_CONNECTIONS; i++) await call('POST', `/v1/devices/${TENANT}/writer-${i}`, {});

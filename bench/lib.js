@@ -104,4 +104,19 @@ async function latency(url, count = 100, init = {}) {
   return { status, p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
-module.exports = { root, dist, freePort, startDatabase, createDatabase, startService, latency, percentile, services, residentMb };
+const basic = (username, password) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
+/**
+ * JSON requests that set up a run, by default as the given user: `call(method, path, body, headers)`. An answer
+ * of 400 or more throws, but for 409 (a rerun finds what it creates already there).
+ */
+function setupCalls(baseUrl, user) {
+  const asUser = { authorization: basic(user.username, user.password), 'content-type': 'application/json' };
+  return async (method, path, body, headers = asUser) => {
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: body && JSON.stringify(body) });
+    if (response.status >= 400 && response.status !== 409) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response;
+  };
+}
+
+module.exports = { root, dist, freePort, startDatabase, createDatabase, startService, latency, percentile, services, residentMb, basic, setupCalls };

@@ -6,7 +6,7 @@ const { writeFileSync, readFileSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
-const { startDatabase, createDatabase, startService, freePort, services, residentMb } = require('./lib');
+const { startDatabase, createDatabase, startService, freePort, services, residentMb, basic, setupCalls } = require('./lib');
 const auth = require('./auth');
 const credentials = require('./credentials');
 const search = require('./search');
@@ -19,7 +19,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const READ_DEVICES = Number(process.env.BENCH_READ_DEVICES ?? 100_000);
 const ADMIN = auth.ADMIN;
 
-const basic = (username, password) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 const load = (options) =>
   new Promise((resolve, reject) => autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options }, (error, result) => (error ? reject(error) : resolve(result))));
 
@@ -80,14 +79,10 @@ async function readsVersusBaseline(databaseUrl) {
   const service = await startService(databaseUrl, { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
   const baseline = await startBaseline(databaseUrl);
   try {
-    const admin = { authorization: basic(ADMIN.username, ADMIN.password), 'content-type': 'application/json' };
-    const call = async (path, body, headers = admin) => {
-      const response = await fetch(`${service.baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-      if (response.status >= 400 && response.status !== 409) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
-      return response;
-    };
-    await call('/api/users', { username: 'reader', password: 'reader-password', tenants: [{ tenant: 'bench', access: 'read' }] });
-    const { token } = await (await call('/api/token', { permit: 'auth' }, { ...admin, authorization: basic('reader', 'reader-password') })).json();
+    const call = setupCalls(service.baseUrl, ADMIN);
+    await call('POST', '/api/users', { username: 'reader', password: 'reader-password', tenants: [{ tenant: 'bench', access: 'read' }] });
+    const reader = { authorization: basic('reader', 'reader-password'), 'content-type': 'application/json' };
+    const { token } = await (await call('POST', '/api/token', { permit: 'auth' }, reader)).json();
     const headers = { authorization: basic('reader', token) };
     const login = await fetch(`${service.baseUrl}/api/cookie`, { headers: { authorization: basic('reader', 'reader-password') } });
     if (login.status !== 200) throw new Error(`GET /api/cookie: ${login.status}`);
