@@ -25,6 +25,19 @@ describe('ThrottleRepository', () => {
     await dataSource.destroy();
   });
 
+  const addUser = (folded: string) =>
+    db.query(`INSERT INTO users (id, username, username_folded, password_hash) VALUES (gen_random_uuid(), $1, $1, 'x')`, [folded]);
+  /** A user with a known-address candidate, and a key for each scope. */
+  async function scopedUser(folded: string) {
+    await addUser(folded);
+    const known = { usernameFolded: folded, addressHash: 'address-a' };
+    const keys: ThrottleKey[] = [
+      { key: `${folded}-stranger`, policy, scope: 'stranger' },
+      { key: `${folded}-known`, policy, scope: 'known' },
+    ];
+    return { known, keys };
+  }
+
   /** As if the key's block had run out. */
   const unblock = (key: string) => db.query(`UPDATE auth_throttle SET blocked_until = now() - interval '1 ms' WHERE key = $1 AND blocked_until > now()`, [key]);
 
@@ -78,12 +91,7 @@ describe('ThrottleRepository', () => {
   });
 
   it('scoped keys apply by whether the address is known for the user', async () => {
-    await db.query(`INSERT INTO users (id, username, username_folded, password_hash) VALUES (gen_random_uuid(), 'scoped', 'scoped', 'x')`);
-    const known = { usernameFolded: 'scoped', addressHash: 'address-a' };
-    const keys: ThrottleKey[] = [
-      { key: 'scoped-stranger', policy, scope: 'stranger' },
-      { key: 'scoped-known', policy, scope: 'known' },
-    ];
+    const { known, keys } = await scopedUser('scoped');
     expect(await repository.count(keys, known)).toMatchObject({ allowed: true, known: false, keys: ['scoped-stranger'] });
     await repository.succeeded(['scoped-stranger'], known);
     expect(await repository.count(keys, known)).toMatchObject({ allowed: true, known: true, keys: ['scoped-known'] });
@@ -94,12 +102,7 @@ describe('ThrottleRepository', () => {
   });
 
   it('an address stays known for 30 days after its last success', async () => {
-    await db.query(`INSERT INTO users (id, username, username_folded, password_hash) VALUES (gen_random_uuid(), 'aging', 'aging', 'x')`);
-    const known = { usernameFolded: 'aging', addressHash: 'address-a' };
-    const keys: ThrottleKey[] = [
-      { key: 'aging-stranger', policy, scope: 'stranger' },
-      { key: 'aging-known', policy, scope: 'known' },
-    ];
+    const { known, keys } = await scopedUser('aging');
     await repository.succeeded([], known);
     await db.query(`UPDATE operator_known_addresses SET last_success = now() - interval '29 days' WHERE username_folded = 'aging'`);
     expect(await repository.count(keys, known)).toMatchObject({ known: true });
@@ -111,7 +114,7 @@ describe('ThrottleRepository', () => {
   });
 
   it('purge drops counts whose window passed and block ended, and addresses not known any more', async () => {
-    await db.query(`INSERT INTO users (id, username, username_folded, password_hash) VALUES (gen_random_uuid(), 'purging', 'purging', 'x')`);
+    await addUser('purging');
     await repository.succeeded([], { usernameFolded: 'purging', addressHash: 'old' });
     await repository.succeeded([], { usernameFolded: 'purging', addressHash: 'recent' });
     await db.query(`UPDATE operator_known_addresses SET last_success = now() - interval '31 days' WHERE address_hash = 'old'`);
