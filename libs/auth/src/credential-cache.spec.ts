@@ -77,6 +77,49 @@ describe('CredentialCache', () => {
     expect(cache.get('k')).toBeUndefined();
   });
 
+  it("a user's or a token's change drops its cookie sessions too", async () => {
+    const { cache, notifications } = await cacheWith(true);
+    const session = (p: Principal) => ({ principal: p, lastUsed: Date.now(), expires: Date.now() + 10_000, touching: false });
+    cache.setSession('s-user', session(principal('u1')), cache.stamp());
+    cache.setSession('s-token', session(principal('u2', 'tok-2')), cache.stamp());
+    cache.setSession('s-other', session(principal('u3')), cache.stamp());
+    notifications.handler(JSON.stringify({ users: ['u1'], tokens: ['tok-2'] }));
+    expect([cache.session('s-user'), cache.session('s-token')]).toEqual([undefined, undefined]);
+    expect(cache.session('s-other')?.principal.userId).toBe('u3');
+  });
+
+  it('an entry ends with its time to live', async () => {
+    const { cache } = await cacheWith(true);
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      cache.set('k', principal('u1'), 1_000, cache.stamp());
+      clock.mockReturnValue(now + 999);
+      expect(cache.get('k')?.userId).toBe('u1');
+      clock.mockReturnValue(now + 1_000);
+      expect(cache.get('k')).toBeUndefined();
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('holds at most 10,000 credentials and 10,000 sessions: a new key pushes out the oldest, a stored one is replaced in place', async () => {
+    const { cache } = await cacheWith(true);
+    for (let i = 0; i < 10_000; i++) cache.set(`k${i}`, principal(`u${i}`), 60_000, cache.stamp());
+    cache.set('k0', principal('u0-again'), 60_000, cache.stamp());
+    expect(cache.get('k0')?.userId).toBe('u0-again');
+    expect(cache.get('k1')?.userId).toBe('u1');
+    cache.set('new', principal('new'), 60_000, cache.stamp());
+    expect(cache.get('k0')).toBeUndefined();
+    expect([cache.get('k1')?.userId, cache.get('k9999')?.userId, cache.get('new')?.userId]).toEqual(['u1', 'u9999', 'new']);
+    // sessions are counted apart
+    const session = { principal: principal('s'), lastUsed: Date.now(), expires: Date.now() + 60_000, touching: false };
+    for (let i = 0; i < 10_000; i++) cache.setSession(`s${i}`, session, cache.stamp());
+    expect(cache.get('k1')?.userId).toBe('u1');
+    cache.setSession('s-new', session, cache.stamp());
+    expect([cache.session('s0'), cache.session('s1')?.principal.userId]).toEqual([undefined, 's']);
+  });
+
   it('a deleted tenant drops the principals granted it; sessions end at their expiry', async () => {
     const { cache } = await cacheWith(true);
     cache.set('granted', principal('u1', null, ['t1']), 10_000, cache.stamp());

@@ -1,5 +1,6 @@
 import { RegistryError } from '@app/common';
 import { generateKeyPairSync } from 'node:crypto';
+import { makeCertificate } from '../../../test/tenants-helpers';
 import { storableTenant } from './tenant-body';
 
 const spki = (type: 'rsa' | 'ec') =>
@@ -77,6 +78,25 @@ describe('storableTenant', () => {
       'trusted-ca[0].auth-id-template has unsupported placeholders {{subject-xx}} (supported: {{subject-dn}}, {{subject-cn}}, {{subject-ou}}, {{subject-o}})',
     );
     expect(refusal({ 'trusted-ca': [ca({ 'subject-dn': 'not a dn' })] })).toBe('trusted-ca[0].subject-dn is not an RFC 2253 distinguished name: "not a dn" is not an attribute=value pair');
+  });
+
+  it('a trusted CA given as a certificate: subject DN, key, algorithm and validity come from it, the certificate goes', () => {
+    const certificate = makeCertificate('/C=NL/O=Example, Inc./CN=Example EC CA', 'ec');
+    const { body, subjectDns } = storableTenant({ 'trusted-ca': [{ id: 'from-cert', cert: certificate.cert, 'subject-dn': 'CN=Ignored', 'subject-dn-bytes': 'eA==' }] });
+    expect(body['trusted-ca']).toEqual([
+      {
+        id: 'from-cert',
+        'subject-dn': 'CN=Example EC CA,O=Example\\, Inc.,C=NL',
+        'public-key': certificate.publicKey,
+        algorithm: 'EC',
+        'not-before': certificate.notBefore,
+        'not-after': certificate.notAfter,
+      },
+    ]);
+    expect(subjectDns).toEqual(['CN=Example EC CA,O=Example\\, Inc.,C=NL']);
+    // a subject DN sent beside the certificate is not used, but it must still be one
+    expect(refusal({ 'trusted-ca': [{ cert: certificate.cert, 'subject-dn': 'not a dn' }] })).toMatch(/^trusted-ca\[0\]\.subject-dn is not an RFC 2253 distinguished name/);
+    expect(refusal({ 'trusted-ca': [{ cert: 'bm90IGEgY2VydGlmaWNhdGU=' }] })).toMatch(/^trusted-ca\[0\]\.cert: /);
   });
 
   it('does not change its input', () => {
