@@ -4,7 +4,7 @@ import { startEmbeddedPostgres, waitForDatabase } from '@app/database';
 import type { INestApplication } from '@nestjs/common';
 import { ConfigError, loadConfig, RegistryConfig, withoutPassword } from './config/config';
 import { resolveSecretKey } from './config/secret-key';
-import { checkHost, listenFailure, prepareDataDir, StartupError } from './config/startup-checks';
+import { checkHost, databaseUnreachable, listenFailure, prepareDataDir, StartupError, waitingForDatabase } from './config/startup-checks';
 import { createRegistryApp } from './app';
 import { migrate } from './database/data-source';
 import { ensureFirstAdmin } from './first-admin';
@@ -69,8 +69,8 @@ async function main(): Promise<void> {
     databaseUrl = embedded.url;
     stopEmbedded = embedded.stop;
   } else {
-    await waitForDatabase(databaseUrl, config.databaseWaitSeconds, (reason) => say(`waiting for ${withoutPassword(databaseUrl!)}: ${reason}`)).catch((error: Error) =>
-      fail(`${error.message} (DATABASE_URL=${withoutPassword(databaseUrl!)})`),
+    await waitForDatabase(databaseUrl, config.databaseWaitSeconds, (reason) => say(waitingForDatabase(databaseUrl!, reason))).catch((error: Error) =>
+      fail(databaseUnreachable(error, databaseUrl!).message),
     );
   }
   try {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from './config';
-import { checkHost, listenFailure, prepareDataDir, StartupError } from './startup-checks';
+import { checkHost, databaseUnreachable, listenFailure, prepareDataDir, StartupError, waitingForDatabase } from './startup-checks';
 
 const errno = (code: string, message: string) => Object.assign(new Error(message), { code, syscall: 'listen' });
 
@@ -30,6 +30,14 @@ describe('start-up checks: one line naming the variable or path', () => {
   it('a new DATA_DIR is created private (mode 700)', async () => {
     await prepareDataDir(join(dir, 'fresh', 'data'));
     expect(statSync(join(dir, 'fresh', 'data')).mode & 0o777).toBe(0o700);
+  });
+
+  it('an unreachable DATABASE_URL: the reason, and the URL without its password, while waiting and at the end', () => {
+    const url = 'postgres://registry:hunter2@127.0.0.1:5999/registry';
+    expect(waitingForDatabase(url, 'connect ECONNREFUSED 127.0.0.1:5999')).toBe('waiting for postgres://registry:***@127.0.0.1:5999/registry: connect ECONNREFUSED 127.0.0.1:5999');
+    const error = databaseUnreachable(new Error('database not reachable after 2s: connect ECONNREFUSED 127.0.0.1:5999'), url);
+    expect(error).toBeInstanceOf(StartupError);
+    expect(error.message).toBe('database not reachable after 2s: connect ECONNREFUSED 127.0.0.1:5999 (DATABASE_URL=postgres://registry:***@127.0.0.1:5999/registry)');
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import { RegistryConfig } from './config';
+import { RegistryConfig, withoutPassword } from './config';
 
 /** A start-up failure: the message is one line naming the variable or path, no stack trace. */
 export class StartupError extends Error {}
@@ -28,6 +28,14 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
   } catch (error) {
     throw new StartupError(`DATA_DIR ${dataDir} is not a writable directory (${reason(error)})`);
   }
+}
+
+/** A line while DATABASE_URL does not answer yet, without its password. */
+export const waitingForDatabase = (databaseUrl: string, reason: string): string => `waiting for ${withoutPassword(databaseUrl)}: ${reason}`;
+
+/** DATABASE_URL did not answer within DATABASE_WAIT_SECONDS: the last reason, and the URL without its password. */
+export function databaseUnreachable(error: Error, databaseUrl: string): StartupError {
+  return new StartupError(`${error.message} (DATABASE_URL=${withoutPassword(databaseUrl)})`);
 }
 
 /** Why `listen()` failed, in the words of PORT and HOST. */
