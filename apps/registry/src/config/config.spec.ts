@@ -50,6 +50,7 @@ describe('loadConfig: defaults', () => {
 
   it('PUBLIC_URL follows PORT, loses trailing slashes; DATA_DIR resolves against the working directory', () => {
     expect(load({ PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
+    expect(load({ HOST: '127.0.0.1', PORT: '9000' })).toMatchObject({ host: '127.0.0.1', publicUrl: 'http://localhost:9000' });
     expect(load({ PUBLIC_URL: 'https://registry.example.com//' }).publicUrl).toBe('https://registry.example.com');
     expect(load({ DATA_DIR: 'state' }).dataDir).toBe('/srv/registry/state');
     expect(load({ DATA_DIR: '/var/lib/registry' }).dataDir).toBe('/var/lib/registry');
