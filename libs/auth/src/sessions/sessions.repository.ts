@@ -1,6 +1,6 @@
 import { Database } from '@app/database';
 import { Injectable } from '@nestjs/common';
-import { StoredUser, USER_COLUMNS } from '../users/users.repository';
+import { StoredUser, USER_JSON, userFromJson } from '../users/users.repository';
 
 export interface SessionOwner {
   user: StoredUser;
@@ -21,17 +21,17 @@ export class SessionsRepository {
 
   /** A live session (used within the idle time) and its owner, in one indexed query. */
   async findLive(idHash: string, idleSeconds: number): Promise<SessionOwner | undefined> {
-    const result = await this.db.query<{ token_id: string | null; permit: string; idle_ms: number; user: StoredUser }>(
+    const result = await this.db.query<{ token_id: string | null; permit: string; idle_ms: number; user: Parameters<typeof userFromJson>[0] }>(
       {
         name: 'session-owner',
-        text: `SELECT s.token_id, s.permit, (extract(epoch FROM now() - s.last_used) * 1000)::float8 AS idle_ms, (SELECT row_to_json(x) FROM (SELECT ${USER_COLUMNS}) x) AS user
+        text: `SELECT s.token_id, s.permit, (extract(epoch FROM now() - s.last_used) * 1000)::float8 AS idle_ms, ${USER_JSON} AS user
                  FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.id_hash = $1 AND s.last_used > now() - make_interval(secs => $2)`,
       },
       [idHash, idleSeconds],
     );
     const row = result.rows[0];
-    return row && { user: row.user, tokenId: row.token_id, permit: row.permit, idleMs: row.idle_ms };
+    return row && { user: userFromJson(row.user), tokenId: row.token_id, permit: row.permit, idleMs: row.idle_ms };
   }
 
   /** Records a use of a session that is still live; false when it is gone or expired. */
