@@ -170,6 +170,19 @@ export class CredentialsRepository {
 
   // --- bulk load (the Hono import): one statement per batch, where a statement per device would be far too slow ---
 
+  /**
+   * A page of every device's credentials in (tenant, device, position) order after `after`: keyset
+   * paging on the device index, so memory stays bounded for a tenant of any size (the Hono export).
+   */
+  page(
+    after: Pick<CredentialEntity, 'tenantId' | 'deviceId' | 'position'> | null,
+    limit: number,
+  ): Promise<Array<Pick<CredentialEntity, 'tenantId' | 'deviceId' | 'position' | 'body' | 'confidential'>>> {
+    const page = this.db.manager.createQueryBuilder(CredentialEntity, 'c').orderBy('c.tenantId').addOrderBy('c.deviceId').addOrderBy('c.position').take(limit);
+    if (after !== null) page.where('(c.tenantId, c.deviceId, c.position) > (:tenantId, :deviceId, :position)', { tenantId: after.tenantId, deviceId: after.deviceId, position: after.position });
+    return page.getMany();
+  }
+
   /** Which of these devices have credentials on record (as `tenant\u0000device`). */
   async devicesWithCredentials(devices: Array<{ tenantId: string; deviceId: string }>, via: Queryable = this.db): Promise<Set<string>> {
     const found = await via.query<{ tenant_id: string; device_id: string }>(
