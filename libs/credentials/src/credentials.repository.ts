@@ -168,8 +168,6 @@ export class CredentialsRepository {
     return result.rows;
   }
 
-  // --- bulk load (the Hono import): one statement per batch, where a statement per device would be far too slow ---
-
   /**
    * A page of every device's credentials in (tenant, device, position) order after `after`: keyset
    * paging on the device index, so memory stays bounded for a tenant of any size (the Hono export).
@@ -182,6 +180,8 @@ export class CredentialsRepository {
     if (after !== null) page.where('(c.tenantId, c.deviceId, c.position) > (:tenantId, :deviceId, :position)', { tenantId: after.tenantId, deviceId: after.deviceId, position: after.position });
     return page.getMany();
   }
+
+  // --- bulk load (the Hono import): one statement per batch, where a statement per device would be far too slow ---
 
   /** Which of these devices have credentials on record (as `tenant\u0000device`). */
   async devicesWithCredentials(devices: Array<{ tenantId: string; deviceId: string }>, via: Queryable = this.db): Promise<Set<string>> {

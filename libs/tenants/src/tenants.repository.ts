@@ -256,7 +256,7 @@ export class TenantsRepository {
     );
   }
 
-  // --- bulk load (the Hono import) ---
+  // --- bulk load (the Hono import): one statement per batch, where a statement per tenant would be far too slow ---
 
   /** Which of these tenants exist. */
   async existingIds(ids: string[]): Promise<string[]> {
