@@ -92,4 +92,28 @@ describe('ThrottleRepository', () => {
     await db.query(`DELETE FROM users WHERE username_folded = 'scoped'`);
     expect((await db.query(`SELECT count(*)::int AS n FROM operator_known_addresses WHERE username_folded = 'scoped'`)).rows[0].n).toBe(0);
   });
+
+  it('a success of a user deleted since the login clears its keys and knows no address', async () => {
+    const key = freshKey();
+    await repository.count([key]);
+    await repository.succeeded([key.key], { usernameFolded: 'deleted-meanwhile', addressHash: 'address-a' });
+    expect((await db.query('SELECT 1 FROM auth_throttle WHERE key = $1', [key.key])).rowCount).toBe(0);
+    expect((await db.query(`SELECT 1 FROM operator_known_addresses WHERE username_folded = 'deleted-meanwhile'`)).rowCount).toBe(0);
+  });
+
+  it('the purge drops counts whose window has passed and addresses unused for 30 days, and nothing else', async () => {
+    await db.query(`INSERT INTO users (id, username, username_folded, password_hash) VALUES (gen_random_uuid(), 'purged', 'purged', 'x')`);
+    const [old, fresh, blocked] = [freshKey(), freshKey(), freshKey()];
+    for (const key of [old, fresh, blocked]) await repository.count([key]);
+    await db.query(`UPDATE auth_throttle SET window_start = now() - interval '16 minutes' WHERE key = ANY($1)`, [[old.key, blocked.key]]);
+    await db.query(`UPDATE auth_throttle SET blocked_until = now() + interval '1 minute' WHERE key = $1`, [blocked.key]);
+    await repository.succeeded([], { usernameFolded: 'purged', addressHash: 'stale' });
+    await repository.succeeded([], { usernameFolded: 'purged', addressHash: 'recent' });
+    await db.query(`UPDATE operator_known_addresses SET last_success = now() - interval '31 days' WHERE address_hash = 'stale'`);
+    await repository.purge();
+    const keys = (await db.query('SELECT key FROM auth_throttle WHERE key = ANY($1) ORDER BY key', [[old.key, fresh.key, blocked.key]])).rows.map((row) => row.key);
+    expect(keys).toEqual([fresh.key, blocked.key].sort());
+    const addresses = (await db.query(`SELECT address_hash FROM operator_known_addresses WHERE username_folded = 'purged'`)).rows.map((row) => row.address_hash);
+    expect(addresses).toEqual(['recent']);
+  });
 });
