@@ -109,6 +109,38 @@ describe('cookie sessions (/api/cookie)', () => {
     }
   });
 
+  it('a session survives a restart into another time zone, where its use slides the expiry by the database clock', async () => {
+    const cookie = await login(http(t.baseUrl, user.auth));
+    const idHash = sha256(cookie.split('=')[1]);
+    const lastUsed = async () => (await t.db.query('SELECT last_used, (extract(epoch FROM now() - last_used) * 1000)::float8 AS idle_ms FROM sessions WHERE id_hash = $1', [idHash])).rows[0];
+    const before = await lastUsed();
+    const saved = { TZ: process.env.TZ, PGOPTIONS: process.env.PGOPTIONS };
+    // the new instance's clock and its database sessions fourteen hours ahead of UTC
+    process.env.TZ = 'Pacific/Kiritimati';
+    process.env.PGOPTIONS = '-c TimeZone=Pacific/Kiritimati';
+    try {
+      const second = await startTestApp({ SESSION_IDLE_SECONDS: '3' }, { databaseUrl: t.databaseUrl });
+      try {
+        const res = await http(second.baseUrl).get('/api/me', { headers: { cookie } });
+        expect(res.status).toBe(200);
+        // past a tenth of the idle time a use is recorded (debounced), by the database's now()
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect((await http(second.baseUrl).get('/api/me', { headers: { cookie } })).status).toBe(200);
+        for (let i = 0; i < 50 && (await lastUsed()).last_used.getTime() === before.last_used.getTime(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+        const after = await lastUsed();
+        expect(after.last_used.getTime()).toBeGreaterThan(before.last_used.getTime());
+        expect(Math.abs(after.idle_ms)).toBeLessThan(1000);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('expired rows are purged', async () => {
     await t.db.query(`INSERT INTO sessions (id_hash, user_id, permit, last_used) SELECT 'stale', id, '*', now() - interval '1 hour' FROM users LIMIT 1`);
     const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM sessions WHERE id_hash = 'stale'`);

@@ -31,7 +31,7 @@ export class ConnectionRights {
     const username = foldUsername(principal.username);
     if (principal.via === 'token') return { username, tokenHash: sha256(secret) };
     const user = await this.users.findById(principal.userId);
-    return { username, credentialsChanged: user ? new Date(user.credentials_changed).getTime() : -1 };
+    return { username, credentialsChanged: user ? user.credentialsChanged.getTime() : -1 };
   }
 
   /** A login vouched for by a client certificate (SASL EXTERNAL): no password to change. */
@@ -48,7 +48,7 @@ export class ConnectionRights {
     }
     const user = await this.users.findById(principal.userId);
     if (!user || foldUsername(user.username) !== login.username) return undefined;
-    if (login.credentialsChanged !== undefined && new Date(user.credentials_changed).getTime() !== login.credentialsChanged) return undefined;
+    if (login.credentialsChanged !== undefined && user.credentialsChanged.getTime() !== login.credentialsChanged) return undefined;
     return this.authenticator.enabledPrincipal(user, '*', 'password', null);
   }
 }

@@ -146,7 +146,7 @@ export class Authenticator {
     const attempt = await this.throttle.beforeOperatorPassword(folded, address);
     const user = await this.users.findByName(username);
     if (!user) return verifyNothing(secret).then(() => undefined);
-    if (!(await verifyPassword(user.password_hash, secret))) return undefined;
+    if (!(await verifyPassword(user.passwordHash, secret))) return undefined;
     const principal = this.enabledPrincipal(user, '*', 'password', null);
     if (!principal) return undefined;
     await this.throttle.succeeded(attempt);

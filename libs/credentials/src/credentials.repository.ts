@@ -168,6 +168,19 @@ export class CredentialsRepository {
     return result.rows;
   }
 
+  /**
+   * A page of every device's credentials in (tenant, device, position) order after `after`: keyset
+   * paging on the device index, so memory stays bounded for a tenant of any size (the Hono export).
+   */
+  page(
+    after: Pick<CredentialEntity, 'tenantId' | 'deviceId' | 'position'> | null,
+    limit: number,
+  ): Promise<Array<Pick<CredentialEntity, 'tenantId' | 'deviceId' | 'position' | 'body' | 'confidential'>>> {
+    const page = this.db.manager.createQueryBuilder(CredentialEntity, 'c').orderBy('c.tenantId').addOrderBy('c.deviceId').addOrderBy('c.position').take(limit);
+    if (after !== null) page.where('(c.tenantId, c.deviceId, c.position) > (:tenantId, :deviceId, :position)', { tenantId: after.tenantId, deviceId: after.deviceId, position: after.position });
+    return page.getMany();
+  }
+
   // --- bulk load (the Hono import): one statement per batch, where a statement per device would be far too slow ---
 
   /** Which of these devices have credentials on record (as `tenant\u0000device`). */

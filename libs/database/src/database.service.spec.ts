@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../../apps/registry/src/database/data-source';
 import { connect, createTestDatabase } from '../../../test/setup/test-database';
 import { isDatabaseUnavailable } from '@app/common';
-import { Database } from './database.service';
+import { PeerEntity } from '@app/peering';
+import { Database, entityFromRow } from './database.service';
 
 /** A transaction whose connection dies must fail like any query, not take the process down with it. */
 describe('Database.transaction when the connection is lost', () => {
@@ -81,5 +82,31 @@ describe('Database on the DataSource', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+/** A QueryBuilder write's RETURNING row, read back as the entity `find` would give. */
+describe('entityFromRow', () => {
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    dataSource = await new DataSource(dataSourceOptions(await createTestDatabase())).initialize();
+  });
+  afterAll(() => dataSource.destroy());
+
+  it('names the columns by their properties, with the values a find reads', async () => {
+    const id = '00000000-0000-4000-8000-000000000001';
+    const inserted = await dataSource.manager
+      .createQueryBuilder()
+      .insert()
+      .into(PeerEntity)
+      .values({ id, name: 'a peer', side: 'server', status: 'invited', tokenAHash: 'hash', endpoints: [{ identifier: 'credentials', url: 'https://peer.example/c' }] as never })
+      .returning('*')
+      .execute();
+    const entity = entityFromRow(dataSource.manager, PeerEntity, (inserted.raw as Array<Record<string, unknown>>)[0]);
+    expect(entity).toEqual(await dataSource.manager.findOneByOrFail(PeerEntity, { id }));
+    expect(entity).toMatchObject({ tokenAHash: 'hash', failedAttempts: 0, busyId: null, endpoints: [{ identifier: 'credentials', url: 'https://peer.example/c' }] });
+    expect(entity.created).toBeInstanceOf(Date);
+    expect(Object.keys(entity)).not.toContain('token_a_hash');
   });
 });

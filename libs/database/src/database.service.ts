@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientConfig, PoolClient, QueryResultRow } from 'pg';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { DataSource, DataSourceOptions, EntityManager, QueryDeepPartialEntity, QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { DataSource, DataSourceOptions, EntityManager, EntityTarget, ObjectLiteral, QueryDeepPartialEntity, QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
@@ -26,6 +26,19 @@ export type JsonColumn = QueryDeepPartialEntity<{ body: Record<string, unknown> 
 export type Sql = string | { name: string; text: string };
 
 export const DATABASE_SETTINGS = Symbol('DATABASE_SETTINGS');
+
+/**
+ * A row a QueryBuilder write returned (`RETURNING *`: column names, values as the driver read them) as
+ * the entity's properties, through the entity's metadata and the driver's hydration: what TypeORM does
+ * for a `find`, for the statements whose condition and result must be one (UPDATE … WHERE … RETURNING).
+ */
+export function entityFromRow<T extends ObjectLiteral>(manager: EntityManager, target: EntityTarget<T>, row: Record<string, unknown>): T {
+  const entity: Record<string, unknown> = {};
+  for (const column of manager.connection.getMetadata(target).columns) {
+    if (column.databaseName in row) entity[column.propertyName] = manager.connection.driver.prepareHydratedValue(row[column.databaseName], column);
+  }
+  return entity as T;
+}
 
 export interface DatabaseSettings {
   /**

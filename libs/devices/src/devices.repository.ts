@@ -168,6 +168,16 @@ export class DevicesRepository {
   }
 
   /**
+   * A page of every tenant's devices in (tenant, id) order after `after`: keyset paging on the primary
+   * key, so memory and each page's cost stay bounded for a tenant of any size (the Hono export).
+   */
+  page(after: DeviceKey | null, limit: number): Promise<Array<Pick<DeviceEntity, 'tenantId' | 'id' | 'body' | 'created' | 'updated'>>> {
+    const page = this.db.manager.createQueryBuilder(DeviceEntity, 'd').orderBy('d.tenantId').addOrderBy('d.id').take(limit);
+    if (after !== null) page.where('(d.tenantId, d.id) > (:tenantId, :id)', { tenantId: after.tenantId, id: after.id });
+    return page.getMany();
+  }
+
+  /**
    * One page of a search and the total, in one statement. Hand-written: filters and sorts on JSON
    * paths, and totals from the tenant's device counter (read, never written, here).
    */

@@ -29,7 +29,7 @@ export class OcpiAuthenticator {
       if (!match) continue;
       const token = tokens[index];
       if (match.kind === 'callback') return { kind: 'callback', token, hash };
-      return { kind: match.kind, peerId: match.peer_id!, token, hash };
+      return { kind: match.kind, peerId: match.peerId!, token, hash };
     }
     return { kind: 'unknown' };
   }

@@ -81,7 +81,7 @@ export class OcpiServerService {
     const credentials = this.parseCredentials(version, body);
     const used = () => unauthorized('this TOKEN_A has already been used');
     return this.leases.run(caller.peerId, used, async (peer, leaseId) => {
-      if (peer.status !== 'invited' || peer.token_a_hash !== caller.hash) throw used();
+      if (peer.status !== 'invited' || peer.tokenAHash !== caller.hash) throw used();
       const details = await this.callBack(peer, version, credentials, correlationId, (reason) =>
         this.peers.recordFailedRegistration(peer.id, leaseId, caller.hash, reason, MAX_FAILED_REGISTRATIONS),
       );
@@ -92,14 +92,14 @@ export class OcpiServerService {
         {
           status: 'registered',
           version,
-          versions_url: credentials.url,
+          versionsUrl: credentials.url,
           endpoints: details.endpoints,
           party: credentials.party,
-          token_a_hash: null,
-          inbound_token_hash: hashPeerToken(tokenC),
-          outbound_token: this.cipher.seal(peer.id, credentials.token),
-          last_error: null,
-          failed_attempts: 0,
+          tokenAHash: null,
+          inboundTokenHash: hashPeerToken(tokenC),
+          outboundToken: this.cipher.seal(peer.id, credentials.token),
+          lastError: null,
+          failedAttempts: 0,
         },
         { expectTokenAHash: caller.hash },
       );
@@ -114,9 +114,9 @@ export class OcpiServerService {
     const caller = this.registeredCaller(presented);
     const credentials = this.parseCredentials(version, body);
     return this.leases.run(caller.peerId, () => methodNotAllowed(NOT_REGISTERED), async (peer, leaseId) => {
-      if (peer.status !== 'registered' || peer.inbound_token_hash !== caller.hash) throw methodNotAllowed(NOT_REGISTERED);
+      if (peer.status !== 'registered' || peer.inboundTokenHash !== caller.hash) throw methodNotAllowed(NOT_REGISTERED);
       const details = await this.callBack(peer, version, credentials, correlationId, async (reason) => {
-        await this.peers.update(peer.id, leaseId, { last_error: `the peer's update failed: ${reason}` }, { expectInboundHash: caller.hash });
+        await this.peers.update(peer.id, leaseId, { lastError: `the peer's update failed: ${reason}` }, { expectInboundHash: caller.hash });
         return false;
       });
       const tokenC = newPeerToken();
@@ -125,12 +125,12 @@ export class OcpiServerService {
         leaseId,
         {
           version,
-          versions_url: credentials.url,
+          versionsUrl: credentials.url,
           endpoints: details.endpoints,
           party: credentials.party,
-          inbound_token_hash: hashPeerToken(tokenC),
-          outbound_token: this.cipher.seal(peer.id, credentials.token),
-          last_error: null,
+          inboundTokenHash: hashPeerToken(tokenC),
+          outboundToken: this.cipher.seal(peer.id, credentials.token),
+          lastError: null,
         },
         { expectInboundHash: caller.hash },
       );
@@ -144,7 +144,7 @@ export class OcpiServerService {
   async unregister(presented: PresentedCaller): Promise<void> {
     const caller = this.registeredCaller(presented);
     await this.leases.run(caller.peerId, () => methodNotAllowed(NOT_REGISTERED), async (peer, leaseId) => {
-      const changes = { status: 'unregistered' as const, inbound_token_hash: null, outbound_token: null, endpoints: [], last_error: null };
+      const changes = { status: 'unregistered' as const, inboundTokenHash: null, outboundToken: null, endpoints: [], lastError: null };
       if (!(await this.peers.update(peer.id, leaseId, changes, { expectInboundHash: caller.hash }))) throw methodNotAllowed(NOT_REGISTERED);
       this.logger.log({ peer: peer.id }, 'peer unregistered');
     });
@@ -178,7 +178,7 @@ export class OcpiServerService {
     record: (reason: string) => Promise<boolean>,
   ): Promise<DiscoveredPeer> {
     try {
-      return await this.discovery.discover({ url: credentials.url, token: credentials.token, version, current: version, override: peer.token_encoding, correlationId });
+      return await this.discovery.discover({ url: credentials.url, token: credentials.token, version, current: version, override: peer.tokenEncoding, correlationId });
     } catch (error) {
       if (!(error instanceof DiscoveryError)) throw error;
       this.logger.warn({ peer: peer.id, version, step: error.step }, `callback to the peer failed: ${error.message}`);

@@ -51,8 +51,8 @@ export class PeersService {
       name: dto.name ?? null,
       side: 'server',
       status: 'invited',
-      token_encoding: dto.token_encoding ?? null,
-      token_a_hash: hashPeerToken(tokenA),
+      tokenEncoding: dto.token_encoding ?? null,
+      tokenAHash: hashPeerToken(tokenA),
     });
     this.logger.log({ peer: peer.id }, 'peer invited');
     return { id: peer.id, token_a: tokenA, versions_url: ourVersionsUrl(this.config) };
@@ -86,9 +86,9 @@ export class PeersService {
       name: dto.name ?? null,
       side: 'client' as const,
       version,
-      versions_url: dto.versions_url,
+      versionsUrl: dto.versions_url,
       endpoints: found.endpoints,
-      token_encoding: override ?? null,
+      tokenEncoding: override ?? null,
     };
     const outcome = await this.sendCredentials('POST', found.credentialsUrl, tokenA, found.encoding, version, tokenB, correlationId, callbackHash);
     if ('credentials' in outcome) {
@@ -97,10 +97,10 @@ export class PeersService {
         {
           ...base,
           status: 'registered',
-          versions_url: credentials.url,
+          versionsUrl: credentials.url,
           party: credentials.party,
-          inbound_token_hash: callbackHash,
-          outbound_token: this.cipher.seal(id, credentials.token),
+          inboundTokenHash: callbackHash,
+          outboundToken: this.cipher.seal(id, credentials.token),
         },
         callbackHash,
       );
@@ -109,7 +109,7 @@ export class PeersService {
     }
     const failure = outcome.failure;
     // B dies with the failed attempt; the record stays, failed, for the admin to see (docs/peering.md)
-    await this.peers.insert({ ...base, status: 'failed', last_error: failure }, callbackHash);
+    await this.peers.insert({ ...base, status: 'failed', lastError: failure }, callbackHash);
     this.logger.warn({ peer: id, version }, `registration with a peer failed: ${failure}`);
     throw badGateway(failure);
   }
@@ -121,24 +121,24 @@ export class PeersService {
   async update(id: string, dto: UpdatePeerDto): Promise<PeerView> {
     if (!UUID.test(id)) throw notFound(`peer ${id} not found`);
     return this.leases.run(id, () => notFound(`peer ${id} not found`), async (peer, leaseId) => {
-      if (peer.status !== 'registered' || !peer.outbound_token || !peer.versions_url || !isOcpiVersion(peer.version)) {
+      if (peer.status !== 'registered' || !peer.outboundToken || !peer.versionsUrl || !isOcpiVersion(peer.version)) {
         throw conflict(`peer ${id} is not registered (status ${peer.status})`);
       }
       const current = peer.version;
       const target: OcpiVersion = dto.version ?? current;
-      const override: TokenEncoding | null = dto.token_encoding ?? peer.token_encoding;
+      const override: TokenEncoding | null = dto.token_encoding ?? peer.tokenEncoding;
       const token = this.outboundToken(peer);
       if (token === undefined) throw conflict(`the token for peer ${id} cannot be decrypted (was SECRET_KEY changed?): unregister and register again`);
       const correlationId = randomUUID();
       const failed = async (reason: string): Promise<never> => {
-        await this.peers.update(peer.id, leaseId, { last_error: reason });
+        await this.peers.update(peer.id, leaseId, { lastError: reason });
         this.logger.warn({ peer: id, version: target }, `update of a peer failed: ${reason}`);
         throw badGateway(reason);
       };
 
       let found: DiscoveredPeer;
       try {
-        found = await this.discovery.discover({ url: peer.versions_url, token, version: target, current, override, correlationId });
+        found = await this.discovery.discover({ url: peer.versionsUrl, token, version: target, current, override, correlationId });
       } catch (error) {
         if (error instanceof DiscoveryError) return failed(error.message);
         throw error;
@@ -155,13 +155,13 @@ export class PeersService {
           leaseId,
           {
             version: target,
-            versions_url: credentials.url,
+            versionsUrl: credentials.url,
             endpoints: found.endpoints,
             party: credentials.party,
-            token_encoding: override,
-            inbound_token_hash: callbackHash,
-            outbound_token: this.cipher.seal(peer.id, credentials.token),
-            last_error: null,
+            tokenEncoding: override,
+            inboundTokenHash: callbackHash,
+            outboundToken: this.cipher.seal(peer.id, credentials.token),
+            lastError: null,
           },
           { callbackTokenHash: callbackHash },
         );
@@ -182,7 +182,7 @@ export class PeersService {
   async unregister(id: string): Promise<PeerView> {
     if (!UUID.test(id)) throw notFound(`peer ${id} not found`);
     return this.leases.run(id, () => notFound(`peer ${id} not found`), async (peer, leaseId) => {
-      let lastError = peer.status === 'registered' ? null : peer.last_error;
+      let lastError = peer.status === 'registered' ? null : peer.lastError;
       if (peer.status === 'registered') {
         const credentialsUrl = peer.endpoints.find((endpoint) => endpoint.identifier === 'credentials')?.url;
         const token = this.outboundToken(peer);
@@ -194,7 +194,7 @@ export class PeersService {
               method: 'DELETE',
               url: credentialsUrl,
               token,
-              encoding: firstEncoding(peer.version, peer.token_encoding),
+              encoding: firstEncoding(peer.version, peer.tokenEncoding),
               correlationId: randomUUID(),
             });
           } catch (error) {
@@ -202,7 +202,7 @@ export class PeersService {
           }
         }
       }
-      const changes = { status: 'unregistered' as const, token_a_hash: null, inbound_token_hash: null, outbound_token: null, endpoints: [], last_error: lastError };
+      const changes = { status: 'unregistered' as const, tokenAHash: null, inboundTokenHash: null, outboundToken: null, endpoints: [], lastError };
       const updated = await this.peers.update(peer.id, leaseId, changes);
       if (!updated) throw new Error(`lost the lease of peer ${peer.id} during its unregistration`);
       this.logger.log({ peer: id }, 'peer unregistered by an admin');
@@ -212,9 +212,9 @@ export class PeersService {
 
   /** The token we present to the peer, or undefined when there is none or it does not open (another SECRET_KEY). */
   private outboundToken(peer: StoredPeer): string | undefined {
-    if (!peer.outbound_token) return undefined;
+    if (!peer.outboundToken) return undefined;
     try {
-      return this.cipher.open(peer.id, peer.outbound_token);
+      return this.cipher.open(peer.id, peer.outboundToken);
     } catch {
       this.logger.error({ peer: peer.id }, 'the stored token of a peer does not decrypt with this SECRET_KEY');
       return undefined;

@@ -1,7 +1,7 @@
 import { Database, filterConditions, isUniqueViolation, orderBy, SearchableTable, JsonColumn, SearchParameters, Queryable, SqlParams, Transaction } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { EntityManager, MoreThan } from 'typeorm';
 import { TenantAliasEntity, TenantEntity, TenantTrustAnchorEntity } from './entities/tenant.entity';
 import type { StorableTenant } from './tenant-body';
 
@@ -147,6 +147,19 @@ export class TenantsRepository {
     await tx.manager.update(TenantEntity, { id: tenantId }, { deviceCount: '0' });
   }
 
+  /**
+   * A page of tenants in id order after `after` (keyset paging: each page is an index range scan,
+   * however far into the table), for a reader that must not hold them all (the Hono export).
+   */
+  page(after: string | null, limit: number): Promise<Array<Pick<TenantEntity, 'id' | 'body'>>> {
+    return this.db.manager.find(TenantEntity, {
+      select: { id: true, body: true },
+      where: after === null ? {} : { id: MoreThan(after) },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+  }
+
   /** The tenant's `registration-limits.max-credentials-per-device` (null: none), read in the credentials' write transaction. */
   async maxCredentialsPerDevice(tx: Transaction, tenantId: string): Promise<number | null> {
     const row = await tx.manager
@@ -243,7 +256,7 @@ export class TenantsRepository {
     );
   }
 
-  // --- bulk load (the Hono import) ---
+  // --- bulk load (the Hono import): one statement per batch, where a statement per tenant would be far too slow ---
 
   /** Which of these tenants exist. */
   async existingIds(ids: string[]): Promise<string[]> {

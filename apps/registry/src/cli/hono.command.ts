@@ -77,7 +77,7 @@ export const runImport: CommandRun = async (args, { config, print }, command) =>
 export const runExport: CommandRun = async (args, { config, print }, command) => {
   const dir = source(args, command);
   const started = Date.now();
-  const report = await withApplication(config, (app) => exportHono(app.get(Database), dir, new SecretCipher(app.get<string>(SECRET_KEY), PSK_KEY_INFO)));
+  const report = await withApplication(config, (app) => exportHono({ tenants: app.get(TenantsRepository), devices: app.get(DevicesRepository), credentials: app.get(CredentialsRepository) }, dir, new SecretCipher(app.get<string>(SECRET_KEY), PSK_KEY_INFO)));
   print(
     `export hono ${dir}: ${report.tenants} tenants, ${report.devices} devices, ${report.credentials} credentials ` +
       `(${((Date.now() - started) / 1000).toFixed(1)}s)`,

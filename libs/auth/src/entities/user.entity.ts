@@ -1,4 +1,4 @@
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryColumn } from 'typeorm';
 
 /** An operator. Usernames are unique case-insensitively (unique index on the folded name). */
 @Entity({ name: 'users' })
@@ -37,6 +37,10 @@ export class UserEntity {
 
   @Column({ type: 'timestamptz', default: () => 'now()' })
   updated: Date;
+
+  /** The user's tenant grants (the other side of `UserTenantEntity.user`; no column of its own). */
+  @OneToMany(() => UserTenantEntity, (grant) => grant.user)
+  grants?: UserTenantEntity[];
 }
 
 /** Read or write access of a user to one existing tenant; the grant dies with the tenant. */
@@ -54,7 +58,7 @@ export class UserTenantEntity {
   access: 'read' | 'write';
 
   /** Goes with its user. */
-  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @ManyToOne(() => UserEntity, (user) => user.grants, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'user_tenants_user_id_fkey' })
   user?: UserEntity;
 

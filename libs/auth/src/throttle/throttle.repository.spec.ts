@@ -101,6 +101,14 @@ describe('ThrottleRepository', () => {
     expect((await db.query(`SELECT count(*)::int AS n FROM operator_known_addresses WHERE username_folded = 'scoped'`)).rows[0].n).toBe(0);
   });
 
+  it('a success of a user deleted since the login clears its keys and knows no address', async () => {
+    const key = freshKey();
+    await repository.count([key]);
+    await repository.succeeded([key.key], { usernameFolded: 'deleted-meanwhile', addressHash: 'address-a' });
+    expect((await db.query('SELECT 1 FROM auth_throttle WHERE key = $1', [key.key])).rowCount).toBe(0);
+    expect((await db.query(`SELECT 1 FROM operator_known_addresses WHERE username_folded = 'deleted-meanwhile'`)).rowCount).toBe(0);
+  });
+
   it('an address stays known for 30 days after its last success', async () => {
     const { known, keys } = await scopedUser('aging');
     await repository.succeeded([], known);

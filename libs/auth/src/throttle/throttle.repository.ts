@@ -1,5 +1,6 @@
-import { Database } from '@app/database';
+import { Database, FOREIGN_KEY_VIOLATION, pgErrorCode } from '@app/database';
 import { Injectable } from '@nestjs/common';
+import { AuthThrottleEntity, OperatorKnownAddressEntity } from '../entities/throttle.entity';
 
 /** How many attempts one key gets free within the window, and the longest block after that. */
 export interface ThrottlePolicy {
@@ -79,6 +80,7 @@ SELECT w.key, c.key IS NOT NULL AS counted, (SELECT yes FROM known) AS known,
 export class ThrottleRepository {
   constructor(private readonly db: Database) {}
 
+  // hand-written: one statement per attempt (an upsert of every key whose SET and RETURNING read the others), which the QueryBuilder cannot say
   async count(keys: ThrottleKey[], known?: KnownAddress): Promise<CountOutcome> {
     const result = await this.db.query<{ key: string; counted: boolean; known: boolean; wait: number }>({ name: 'throttle-count', text: COUNT_ATTEMPT }, [
       keys.map((k) => k.key),
@@ -100,27 +102,35 @@ export class ThrottleRepository {
 
   /** A success: the keys start again from zero and, when given, the address becomes known for the user. */
   async succeeded(keys: string[], known?: KnownAddress): Promise<void> {
-    if (known === undefined) {
-      await this.db.query({ name: 'throttle-clear', text: 'DELETE FROM auth_throttle WHERE key = ANY($1::text[])' }, [keys]);
-      return;
+    await this.db.manager.createQueryBuilder().delete().from(AuthThrottleEntity).where('key = ANY(:keys)', { keys }).execute();
+    if (known === undefined) return;
+    try {
+      await this.db.manager
+        .createQueryBuilder()
+        .insert()
+        .into(OperatorKnownAddressEntity)
+        .values({ usernameFolded: known.usernameFolded, addressHash: known.addressHash, lastSuccess: () => 'now()' })
+        .orUpdate(['last_success'], ['username_folded', 'address_hash'])
+        .execute();
+    } catch (error) {
+      // the user was deleted (or renamed) since the login: nothing to know the address for
+      if (pgErrorCode(error) !== FOREIGN_KEY_VIOLATION) throw error;
     }
-    await this.db.query(
-      {
-        name: 'throttle-clear-and-know',
-        text: `WITH cleared AS (DELETE FROM auth_throttle WHERE key = ANY($1::text[]))
-               INSERT INTO operator_known_addresses (username_folded, address_hash, last_success)
-               SELECT $2, $3, now() WHERE EXISTS (SELECT 1 FROM users WHERE username_folded = $2)
-               ON CONFLICT (username_folded, address_hash) DO UPDATE SET last_success = now()`,
-      },
-      [keys, known.usernameFolded, known.addressHash],
-    );
   }
 
   /** Drops counts whose window has passed and addresses not used for a long time. */
   async purge(): Promise<void> {
-    await this.db.query(
-      `WITH counts AS (DELETE FROM auth_throttle WHERE window_start <= now() - make_interval(secs => ${THROTTLE_WINDOW_SECONDS}) AND blocked_until <= now())
-       DELETE FROM operator_known_addresses WHERE last_success <= now() - make_interval(days => ${KNOWN_ADDRESS_DAYS})`,
-    );
+    await this.db.manager
+      .createQueryBuilder()
+      .delete()
+      .from(AuthThrottleEntity)
+      .where(`window_start <= now() - make_interval(secs => ${THROTTLE_WINDOW_SECONDS}) AND blocked_until <= now()`)
+      .execute();
+    await this.db.manager
+      .createQueryBuilder()
+      .delete()
+      .from(OperatorKnownAddressEntity)
+      .where(`last_success <= now() - make_interval(days => ${KNOWN_ADDRESS_DAYS})`)
+      .execute();
   }
 }

@@ -2,7 +2,7 @@ import { Database } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ApiTokenEntity } from '../entities/api-token.entity';
-import { StoredUser, USER_COLUMNS } from '../users/users.repository';
+import { StoredUser, USER_JSON, userFromJson } from '../users/users.repository';
 
 /** A token as listed: the entity's columns under their column names. */
 export type StoredToken = Pick<ApiTokenEntity, 'id' | 'application' | 'purpose' | 'permit' | 'created' | 'refreshed'> & {
@@ -41,16 +41,16 @@ export class TokensRepository {
 
   /** The token and its owner in one indexed query. Hand-written: token authentication's one prepared statement (the hot path). */
   async findOwner(tokenHash: string): Promise<TokenOwner | undefined> {
-    const result = await this.db.query<{ token_id: string; token_permit: string; user: StoredUser }>(
+    const result = await this.db.query<{ token_id: string; token_permit: string; user: Parameters<typeof userFromJson>[0] }>(
       {
         name: 'token-owner',
-        text: `SELECT t.id AS token_id, t.permit AS token_permit, (SELECT row_to_json(x) FROM (SELECT ${USER_COLUMNS}) x) AS user
+        text: `SELECT t.id AS token_id, t.permit AS token_permit, ${USER_JSON} AS user
                  FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
       },
       [tokenHash],
     );
     const row = result.rows[0];
-    return row && { user: row.user, tokenId: row.token_id, permit: row.token_permit };
+    return row && { user: userFromJson(row.user), tokenId: row.token_id, permit: row.token_permit };
   }
 
   /** Deletes one of the user's tokens, named by its hash or its id; returns the ids deleted. */

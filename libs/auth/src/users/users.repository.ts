@@ -1,6 +1,9 @@
-import { Database, FOREIGN_KEY_VIOLATION, isUniqueViolation, pgErrorCode, Queryable } from '@app/database';
+import { Database, FOREIGN_KEY_VIOLATION, isUniqueViolation, pgErrorCode, Transaction } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { SessionEntity } from '../entities/session.entity';
+import { UserEntity, UserTenantEntity } from '../entities/user.entity';
 import type { TenantAccess } from '../principal';
 import { foldUsername } from './username';
 
@@ -9,22 +12,24 @@ export interface Grant {
   access: TenantAccess;
 }
 
-export interface StoredUser {
-  id: string;
-  username: string;
-  password_hash: string;
-  enabled: boolean;
-  admin: boolean;
-  credentials_changed: Date;
-  created: Date;
-  updated: Date;
+/** A user with its grants. */
+export type StoredUser = Pick<UserEntity, 'id' | 'username' | 'passwordHash' | 'enabled' | 'admin' | 'credentialsChanged' | 'created' | 'updated'> & {
   tenants: Grant[];
-}
+};
 
-/** A user with its grants, as one row (used by the token and session lookups too). */
-export const USER_COLUMNS = `u.id, u.username, u.password_hash, u.enabled, u.admin, u.credentials_changed, u.created, u.updated,
-  COALESCE((SELECT json_agg(json_build_object('tenant', g.tenant_id, 'access', g.access) ORDER BY g.tenant_id)
-              FROM user_tenants g WHERE g.user_id = u.id), '[]') AS tenants`;
+/**
+ * A user with its grants as one JSON object, for the hand-written token and session lookups (one
+ * prepared statement each): the entity's property names, read back by `userFromJson`.
+ */
+export const USER_JSON = `json_build_object('id', u.id, 'username', u.username, 'passwordHash', u.password_hash, 'enabled', u.enabled, 'admin', u.admin,
+  'credentialsChanged', u.credentials_changed, 'created', u.created, 'updated', u.updated,
+  'tenants', COALESCE((SELECT json_agg(json_build_object('tenant', g.tenant_id, 'access', g.access) ORDER BY g.tenant_id)
+                         FROM user_tenants g WHERE g.user_id = u.id), '[]'))`;
+
+/** The user `USER_JSON` selected, with its timestamps as dates again. */
+export function userFromJson(user: Omit<StoredUser, 'credentialsChanged' | 'created' | 'updated'> & Record<'credentialsChanged' | 'created' | 'updated', string>): StoredUser {
+  return { ...user, credentialsChanged: new Date(user.credentialsChanged), created: new Date(user.created), updated: new Date(user.updated) };
+}
 
 export class UsernameTaken extends Error {}
 
@@ -49,22 +54,21 @@ export { foldUsername } from './username';
 export class UsersRepository {
   constructor(private readonly db: Database) {}
 
-  async findByName(username: string): Promise<StoredUser | undefined> {
-    const result = await this.db.query<StoredUser>({ name: 'user-by-name', text: `SELECT ${USER_COLUMNS} FROM users u WHERE u.username_folded = $1` }, [foldUsername(username)]);
-    return result.rows[0];
+  findByName(username: string): Promise<StoredUser | undefined> {
+    return this.findOne(this.db.manager, 'u.usernameFolded = :folded', { folded: foldUsername(username) });
   }
 
-  async findById(id: string): Promise<StoredUser | undefined> {
-    const result = await this.db.query<StoredUser>({ name: 'user-by-id', text: `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1` }, [id]);
-    return result.rows[0];
+  findById(id: string): Promise<StoredUser | undefined> {
+    return this.findOne(this.db.manager, 'u.id = :id', { id });
   }
 
   async list(): Promise<StoredUser[]> {
-    return (await this.db.query<StoredUser>(`SELECT ${USER_COLUMNS} FROM users u ORDER BY u.username_folded`)).rows;
+    const users = await this.withGrants(this.db.manager).orderBy('u.usernameFolded').addOrderBy('g.tenantId').getMany();
+    return users.map(storedUser);
   }
 
-  async count(): Promise<number> {
-    return (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users')).rows[0].n;
+  count(): Promise<number> {
+    return this.db.manager.count(UserEntity);
   }
 
   /** Creates the user; `ifMissing` makes it idempotent (the ADMIN_USERNAME bootstrap). */
@@ -72,14 +76,17 @@ export class UsersRepository {
     const id = randomUUID();
     try {
       return await this.db.transaction(async (tx) => {
-        const inserted = await tx.query(
-          `INSERT INTO users (id, username, username_folded, password_hash, admin, enabled) VALUES ($1, $2, $3, $4, $5, $6)
-           ${ifMissing ? 'ON CONFLICT DO NOTHING' : ''}`,
-          [id, user.username, foldUsername(user.username), user.passwordHash, user.admin, user.enabled],
-        );
-        if (inserted.rowCount === 0) return undefined;
+        const insert = tx.manager
+          .createQueryBuilder()
+          .insert()
+          .into(UserEntity)
+          .values({ id, username: user.username, usernameFolded: foldUsername(user.username), passwordHash: user.passwordHash, admin: user.admin, enabled: user.enabled })
+          .returning('id');
+        if (ifMissing) insert.orIgnore();
+        const inserted = await insert.execute();
+        if ((inserted.raw as unknown[]).length === 0) return undefined;
         await this.replaceGrants(tx, id, user.tenants);
-        return (await tx.query<StoredUser>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id])).rows[0];
+        return this.findOne(tx.manager, 'u.id = :id', { id });
       });
     } catch (error) {
       throw this.writeError(error, user.tenants);
@@ -93,17 +100,25 @@ export class UsersRepository {
   ): Promise<StoredUser | undefined> {
     try {
       return await this.db.transaction(async (tx) => {
-      if (changes.admin === false || changes.enabled === false) await this.keepOneAdmin(tx, id);
-      const updated = await tx.query(
-        `UPDATE users SET username = COALESCE($6, username), username_folded = COALESCE($7, username_folded), password_hash = COALESCE($2, password_hash), admin = COALESCE($3, admin), enabled = COALESCE($4, enabled),
-                credentials_changed = CASE WHEN $5 THEN now() ELSE credentials_changed END, updated = now()
-          WHERE id = $1`,
-        [id, changes.passwordHash ?? null, changes.admin ?? null, changes.enabled ?? null, endSessions, changes.username ?? null, changes.username === undefined ? null : foldUsername(changes.username)],
-      );
-      if (updated.rowCount === 0) return undefined;
-      if (changes.tenants) await this.replaceGrants(tx, id, changes.tenants);
-      if (endSessions) await tx.query('DELETE FROM sessions WHERE user_id = $1', [id]);
-      return (await tx.query<StoredUser>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id])).rows[0];
+        if (changes.admin === false || changes.enabled === false) await this.keepOneAdmin(tx, id);
+        const { username, passwordHash, admin, enabled } = changes;
+        const updated = await tx.manager
+          .createQueryBuilder()
+          .update(UserEntity)
+          .set({
+            ...(username === undefined ? {} : { username, usernameFolded: foldUsername(username) }),
+            ...(passwordHash === undefined ? {} : { passwordHash }),
+            ...(admin === undefined ? {} : { admin }),
+            ...(enabled === undefined ? {} : { enabled }),
+            ...(endSessions ? { credentialsChanged: () => 'now()' } : {}),
+            updated: () => 'now()',
+          })
+          .where('id = :id', { id })
+          .execute();
+        if (updated.affected === 0) return undefined;
+        if (changes.tenants) await this.replaceGrants(tx, id, changes.tenants);
+        if (endSessions) await tx.manager.delete(SessionEntity, { userId: id });
+        return this.findOne(tx.manager, 'u.id = :id', { id });
       });
     } catch (error) {
       throw this.writeError(error, changes.tenants ?? []);
@@ -114,34 +129,59 @@ export class UsersRepository {
   async delete(id: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       await this.keepOneAdmin(tx, id);
-      return (await tx.query('DELETE FROM users WHERE id = $1', [id])).rowCount === 1;
+      return (await tx.manager.delete(UserEntity, { id })).affected === 1;
     });
+  }
+
+  /** The users with their grants (one LEFT JOIN), ordered by tenant within a user. */
+  private withGrants(manager: EntityManager): SelectQueryBuilder<UserEntity> {
+    return manager.createQueryBuilder(UserEntity, 'u').leftJoinAndSelect('u.grants', 'g');
+  }
+
+  private async findOne(manager: EntityManager, where: string, parameters: Record<string, string>): Promise<StoredUser | undefined> {
+    const user = await this.withGrants(manager).where(where, parameters).orderBy('g.tenantId').getOne();
+    return user ? storedUser(user) : undefined;
   }
 
   /**
    * Inside the write's transaction: refuses to take away the last enabled admin. The enabled admins'
-   * rows stay locked until the write commits, so two admins disabled at the same time cannot both
-   * see the other as the one that remains.
+   * rows stay locked (FOR UPDATE) until the write commits, so two admins disabled at the same time
+   * cannot both see the other as the one that remains.
    */
-  private async keepOneAdmin(tx: Queryable, id: string): Promise<void> {
-    const { rows } = await tx.query<{ id: string }>('SELECT id FROM users WHERE admin AND enabled ORDER BY id FOR UPDATE');
-    if (rows.some((row) => row.id === id) && rows.length === 1) throw new LastAdmin();
+  private async keepOneAdmin(tx: Transaction, id: string): Promise<void> {
+    const admins = await tx.manager
+      .createQueryBuilder(UserEntity, 'u')
+      .select('u.id')
+      .where('u.admin AND u.enabled')
+      .orderBy('u.id')
+      .setLock('pessimistic_write')
+      .getMany();
+    if (admins.some((admin) => admin.id === id) && admins.length === 1) throw new LastAdmin();
   }
 
-  /** Replaces the user's grants; grants on tenants that do not exist fail the whole write. */
-  private async replaceGrants(tx: Queryable, userId: string, grants: Grant[]): Promise<void> {
-    await tx.query('DELETE FROM user_tenants WHERE user_id = $1', [userId]);
+  /**
+   * Replaces the user's grants. Grants on tenants that do not exist fail the whole write: named when
+   * they are missing already, and through the foreign key when one is deleted meanwhile.
+   */
+  private async replaceGrants(tx: Transaction, userId: string, grants: Grant[]): Promise<void> {
+    await tx.manager.delete(UserTenantEntity, { userId });
     if (grants.length === 0) return;
-    const inserted = await tx.query<{ tenant_id: string }>(
-      `INSERT INTO user_tenants (user_id, tenant_id, access)
-       SELECT $1, g.tenant, g.access FROM json_to_recordset($2::json) AS g(tenant text, access text) JOIN tenants t ON t.id = g.tenant
-       RETURNING tenant_id`,
-      [userId, JSON.stringify(grants)],
-    );
-    if (inserted.rows.length < grants.length) {
-      const found = new Set(inserted.rows.map((row) => row.tenant_id));
-      throw new UnknownTenants(grants.map((grant) => grant.tenant).filter((tenant) => !found.has(tenant)));
+    const wanted = grants.map((grant) => grant.tenant);
+    // by entity name: the tenants library depends on this one
+    const existing = await tx.manager
+      .createQueryBuilder()
+      .select('t.id', 'id')
+      .from('TenantEntity', 't')
+      .where('t.id IN (:...wanted)', { wanted })
+      .getRawMany<{ id: string }>();
+    if (existing.length < wanted.length) {
+      const found = new Set(existing.map((row) => row.id));
+      throw new UnknownTenants(wanted.filter((tenant) => !found.has(tenant)));
     }
+    await tx.manager.insert(
+      UserTenantEntity,
+      grants.map((grant) => ({ userId, tenantId: grant.tenant, access: grant.access })),
+    );
   }
 
   /** What a failed user write means: the name is taken, a tenant is unknown (or was deleted meanwhile), or something else. */
@@ -150,4 +190,8 @@ export class UsersRepository {
     if (pgErrorCode(error) === FOREIGN_KEY_VIOLATION && grants.length > 0) return new UnknownTenants([]);
     return error;
   }
+}
+
+function storedUser({ grants, usernameFolded: _folded, ...user }: UserEntity): StoredUser {
+  return { ...user, tenants: (grants ?? []).map((grant) => ({ tenant: grant.tenantId, access: grant.access })) };
 }

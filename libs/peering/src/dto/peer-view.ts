@@ -46,11 +46,11 @@ export function mapPeer(peer: StoredPeer): PeerView {
     status: peer.status,
     side: peer.side,
     version: peer.version,
-    versions_url: peer.versions_url,
+    versions_url: peer.versionsUrl,
     endpoints: peer.endpoints.map((endpoint) => ordered(endpoint, ['identifier', 'role', 'url']) as unknown as PeerEndpoint),
     party: mapParty(peer.party),
     created: formatTimestamp(peer.created),
     updated: formatTimestamp(peer.updated),
-    last_error: peer.last_error,
+    last_error: peer.lastError,
   };
 }

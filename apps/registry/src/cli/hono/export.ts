@@ -1,6 +1,7 @@
 import { formatTimestamp, SecretCipher } from '@app/common';
-import { pskAssociatedData } from '@app/credentials';
-import { Queryable } from '@app/database';
+import { CredentialsRepository, pskAssociatedData } from '@app/credentials';
+import { DevicesRepository } from '@app/devices';
+import { TenantsRepository } from '@app/tenants';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,32 +71,35 @@ class ArrayFile {
   }
 }
 
-/** Rows of `select` in key order, a page at a time (keyset paging on the primary key). */
-async function* pages<R extends Json>(db: Queryable, select: (after: unknown[] | null) => [string, unknown[]]): AsyncGenerator<R[]> {
-  let after: unknown[] | null = null;
+/** Every row a repository's keyset-paged read gives, a page at a time: one page in memory, however large the table. */
+async function* pages<R>(page: (after: R | null, limit: number) => Promise<R[]>): AsyncGenerator<R[]> {
+  let after: R | null = null;
   for (;;) {
-    const [sql, params] = select(after);
-    const result = await db.query<R>(sql, params);
-    if (result.rows.length === 0) return;
-    yield result.rows;
-    if (result.rows.length < PAGE) return;
-    after = Object.values(result.rows[result.rows.length - 1]).slice(0, 3);
+    const rows = await page(after, PAGE);
+    if (rows.length === 0) return;
+    yield rows;
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1];
   }
+}
+
+/** The repositories the export reads through (each owns its table). */
+export interface ExportSources {
+  tenants: TenantsRepository;
+  devices: DevicesRepository;
+  credentials: CredentialsRepository;
 }
 
 /**
  * Writes the database as Hono's three files. PSK keys are decrypted (Hono's files hold them in clear),
  * password secrets get their hash, salt and hash function back.
  */
-export async function exportHono(db: Queryable, dir: string, pskCipher: SecretCipher): Promise<ExportReport> {
+export async function exportHono(sources: ExportSources, dir: string, pskCipher: SecretCipher): Promise<ExportReport> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const report: ExportReport = { tenants: 0, devices: 0, credentials: 0 };
 
   const tenants = new ArrayFile(join(dir, TENANTS_FILE));
-  for await (const rows of pages<{ id: string; body: Json }>(db, (after) => [
-    `SELECT id, body FROM tenants WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT ${PAGE}`,
-    [after?.[0] ?? null],
-  ])) {
+  for await (const rows of pages((after: { id: string; body: Json } | null, limit) => sources.tenants.page(after?.id ?? null, limit))) {
     for (const row of rows) {
       await tenants.add({ 'tenant-id': row.id, ...row.body });
       report.tenants++;
@@ -104,29 +108,19 @@ export async function exportHono(db: Queryable, dir: string, pskCipher: SecretCi
   await tenants.close();
 
   const devices = new ArrayFile(join(dir, DEVICES_FILE), { key: 'tenant', list: 'devices' });
-  for await (const rows of pages<{ tenant_id: string; id: string; body: Json; created: Date; updated: Date | null }>(db, (after) => [
-    `SELECT tenant_id, id, body, created, updated FROM devices
-      WHERE ($1::text IS NULL OR (tenant_id, id) > ($1, $2)) ORDER BY tenant_id, id LIMIT ${PAGE}`,
-    [after?.[0] ?? null, after?.[1] ?? null],
-  ])) {
+  for await (const rows of pages(sources.devices.page.bind(sources.devices))) {
     for (const row of rows) {
       const entry: Json = { 'device-id': row.id, created: formatTimestamp(row.created) };
       if (row.updated) entry.updated = formatTimestamp(row.updated);
       entry.data = row.body;
-      await devices.addTo(row.tenant_id, entry);
+      await devices.addTo(row.tenantId, entry);
       report.devices++;
     }
   }
   await devices.close();
 
   const credentials = new ArrayFile(join(dir, CREDENTIALS_FILE), { key: 'tenant', list: 'credentials' });
-  type CredentialRow = { tenant_id: string; device_id: string; position: number; body: Json; confidential: Record<string, Json> };
-  for await (const rows of pages<CredentialRow>(db, (after) => [
-    `SELECT tenant_id, device_id, position, body, confidential FROM credentials
-      WHERE ($1::text IS NULL OR (tenant_id, device_id, position) > ($1, $2, $3))
-      ORDER BY tenant_id, device_id, position LIMIT ${PAGE}`,
-    [after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null],
-  ])) {
+  for await (const rows of pages(sources.credentials.page.bind(sources.credentials))) {
     for (const row of rows) {
       const secrets = ((row.body.secrets ?? []) as Json[]).map((secret) => {
         const confidential = row.confidential[secret.id as string];
@@ -134,15 +128,15 @@ export async function exportHono(db: Queryable, dir: string, pskCipher: SecretCi
         if (typeof confidential.key === 'string') {
           let key: Buffer;
           try {
-            key = pskCipher.open(confidential.key, pskAssociatedData(row.tenant_id, secret.id as string));
+            key = pskCipher.open(confidential.key, pskAssociatedData(row.tenantId, secret.id as string));
           } catch {
-            throw new CliError(`cannot decrypt the PSK key of device ${row.device_id} of tenant ${row.tenant_id}: is SECRET_KEY the one the registry runs with?`);
+            throw new CliError(`cannot decrypt the PSK key of device ${row.deviceId} of tenant ${row.tenantId}: is SECRET_KEY the one the registry runs with?`);
           }
           return { ...secret, key: key.toString('base64') };
         }
         return { ...secret, ...confidential };
       });
-      await credentials.addTo(row.tenant_id, { 'device-id': row.device_id, ...row.body, secrets });
+      await credentials.addTo(row.tenantId, { 'device-id': row.deviceId, ...row.body, secrets });
       report.credentials++;
     }
   }
