@@ -51,7 +51,11 @@ describe('heap settings', () => {
       .split('\n')
       .filter((line) => line.startsWith('FLAG '))
       .map((line) => JSON.parse(line.slice(5)));
-    expect(calls).toEqual([{ flag: '--no-allocation-site-pretenuring', before: ['./heap-settings', 'node:v8'] }]);
+    const before = ['./heap-settings', 'node:v8'];
+    expect(calls).toEqual([
+      { flag: '--no-allocation-site-pretenuring', before },
+      { flag: '--heap-growing-percent=100', before },
+    ]);
   });
 
   it('with the settings main.js loads first, the same objects start young and are promoted by scavenges', () => {
