@@ -25,14 +25,16 @@ function scavengesForSurvivingCohort(preload: string[]): number {
       for (let i = 0; i < 1000000; i++) keep.push(make(i));
       setTimeout(() => process.stdout.write(String(minor - before)), 20);
     }, 20);`;
-  return Number(execFileSync(process.execPath, [...preload.flatMap((path) => ['--require', path]), '-e', script], { encoding: 'utf8' }));
+  // the same small young generation in every run, so the count does not follow each Node version's sizing
+  const args = ['--max-semi-space-size=4', ...preload.flatMap((path) => ['--require', path]), '-e', script];
+  return Number(execFileSync(process.execPath, args, { encoding: 'utf8' }));
 }
 
 beforeAll(() => ensureBuilt(), 180_000);
 
 describe('heap settings', () => {
   it('V8 on its own pretenures a site whose objects survive: they skip the young generation', () => {
-    expect(scavengesForSurvivingCohort([])).toBeLessThanOrEqual(2);
+    expect(scavengesForSurvivingCohort([])).toBeLessThanOrEqual(10);
   });
 
   it('main.js sets them before it loads anything else', () => {
@@ -59,6 +61,6 @@ describe('heap settings', () => {
   });
 
   it('with the settings main.js loads first, the same objects start young and are promoted by scavenges', () => {
-    expect(scavengesForSurvivingCohort([HEAP_SETTINGS])).toBeGreaterThanOrEqual(5);
+    expect(scavengesForSurvivingCohort([HEAP_SETTINGS])).toBeGreaterThanOrEqual(20);
   });
 });
