@@ -34,5 +34,6 @@ USER node
 EXPOSE 8080 5672
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# node as PID 1 receives SIGTERM from `docker stop` and shuts down gracefully
-CMD ["node", "dist/apps/registry/src/main.js"]
+# node as PID 1 receives SIGTERM from `docker stop` and shuts down gracefully; the young generation as
+# `npm start` sizes it (docs/running.md, "Memory")
+CMD ["node", "--max-semi-space-size=32", "dist/apps/registry/src/main.js"]

@@ -347,7 +347,8 @@ many matches). Every search's \`total\` is checked against the generated data be
 ${s.results.map((x) => `| ${x.name} | ${x.total ?? ''} | ${ms(x.p50)} | ${ms(x.p99)} |`).join('\n')}
 
 ### Resident memory
-VmRSS of the service process (\`/proc/<pid>/status\`), sampled every 250 ms during each phase; peak per phase:
+VmRSS of the service process (\`/proc/<pid>/status\`), sampled every 250 ms during each phase, the service started
+with the V8 settings of docs/running.md ("Memory"); peak per phase:
 ${Object.entries(memory)
   .map(([name, mb]) => `${name} ${mb.toFixed(0)} MB`)
   .join(', ')}.

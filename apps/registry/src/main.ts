@@ -1,3 +1,5 @@
+// first: the V8 settings hold for everything allocated from here on
+import './heap-settings';
 import 'reflect-metadata';
 import { AmqpListenError, AmqpServer } from '@app/adapter-api';
 import { startEmbeddedPostgres, waitForDatabase } from '@app/database';

@@ -5,6 +5,7 @@ import { Permit } from './permit';
 import { AuthenticatedVia, Principal, TenantAccess } from './principal';
 import { keyedHash, looksLikeApiToken, sha256, verifyNothing, verifyPassword } from './secrets';
 import { SessionsRepository } from './sessions/sessions.repository';
+import { TokenTouches } from './tokens/token-touches';
 import { TokensRepository } from './tokens/tokens.repository';
 import { AttemptThrottle } from './throttle/attempt-throttle';
 import { foldUsername } from './users/username';
@@ -13,6 +14,8 @@ import { StoredUser, UsersRepository } from './users/users.repository';
 const PASSWORD_CACHE_MS = 30_000;
 const TOKEN_CACHE_MS = 10_000;
 const TOKEN_TOUCH_MS = 60_000;
+/** Tokens whose last write this instance remembers (as many as the credential cache holds logins). */
+const MAX_TOKEN_TOUCHES = 10_000;
 
 function grantsOf(user: StoredUser): Map<string, TenantAccess> {
   return new Map(user.tenants.map((grant) => [grant.tenant, grant.access]));
@@ -25,7 +28,7 @@ function grantsOf(user: StoredUser): Map<string, TenantAccess> {
  */
 @Injectable()
 export class Authenticator {
-  private readonly tokenTouched = new Map<string, number>();
+  private readonly tokenTouches = new TokenTouches(TOKEN_TOUCH_MS, MAX_TOKEN_TOUCHES);
   private readonly verifying = new Map<string, Promise<Principal | undefined>>();
 
   constructor(
@@ -186,12 +189,8 @@ export class Authenticator {
 
   /** Records a token's use (OVMS `lastused`), at most once a minute per token. */
   private used(principal: Principal): Principal {
-    if (principal.tokenId && principal.via === 'token') {
-      const last = this.tokenTouched.get(principal.tokenId) ?? 0;
-      if (Date.now() - last > TOKEN_TOUCH_MS) {
-        this.tokenTouched.set(principal.tokenId, Date.now());
-        void this.tokens.touch(principal.tokenId).catch(() => undefined);
-      }
+    if (principal.tokenId && principal.via === 'token' && this.tokenTouches.due(principal.tokenId)) {
+      void this.tokens.touch(principal.tokenId).catch(() => undefined);
     }
     return principal;
   }
