@@ -354,14 +354,17 @@ ${Object.entries(memory)
   .join(', ')}.
 
 ### Where the read time goes
-\`BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…"\` profiles the service under the same read load. Self time, idle machine,
-about 12,000 req/s: kernel socket writes (\`writev\`, the loopback delivery included) 39 %, idle 16 %, GC 3 %,
-microtasks 2 %, then nothing above 1 %: \`pg\` 3 %, @nestjs/core 4 %, fastify 2 %, our auth guard and cache 2.6 %.
-Two earlier costs are gone: nestjs-pino's request logging ran through Nest middleware (@fastify/middie, a pino
-child logger with redaction and an AsyncLocalStorage context per request: 10–12 % together), replaced by one
-fastify \`onResponse\` hook; and the credential cache key was an HMAC object per request (3 %), now one
-\`crypto.hash\` call. The rest of the gap to the baseline is Nest's per-request pipeline (guard, pipes,
-exception zone) and fastify's reply handling, spread thin.
+CPU time per device GET, read from \`/proc\` over 30,000 requests at 32 connections (interleaved runs; this
+machine's speed drifts by some 15 % between runs): the service 135–200 µs (user 100–165, system 33–48), the
+baseline 110–120 µs (user 75–85, system 33–36); PostgreSQL 80–100 µs per service request and 70–80 per baseline
+request (the two statements cost the same in pgbench; the difference follows the load pattern). So the gap is
+user time in the service's stack, and a CPU profile (\`BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…"\`) shows it
+spread thin: Node's own http, stream and event code, pg, Nest's pipeline (guard, parameter pipes, exception
+zone), fastify's hooks and reply, @nestjs/passport (its per-request options merge, passport's per-attempt
+strategy objects) and prom-client each take 2–6 % of the busy time, nothing more. Garbage collection takes about
+2 µs per request since V8's allocation-site pretenuring is off (docs/running.md, "Memory"; it took 20–80 µs).
+Trying only the ways a request carries, and leaving out the metrics hook, were each measured and changed the
+ratio by less than the run-to-run noise (±0.05), so neither was kept.
 `;
 }
 
