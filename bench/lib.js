@@ -52,13 +52,15 @@ function residentMb(pid) {
   }
 }
 
-/** The built service on a free port; resolves once /health answers. */
+/** The node options `npm start` gives the service (package.json; docs/running.md, "Memory"). */
+const START_OPTIONS = require('../package.json').scripts.start.split(' ').filter((word) => word.startsWith('--'));
+
+/** The built service on a free port, started as `npm start` starts it; resolves once /health answers. */
 async function startService(databaseUrl, env = {}) {
   const port = await freePort();
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service under load
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  // the young generation as `npm start` sizes it (docs/running.md, "Memory")
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', ...nodeArgs, dist('apps/registry/src/main.js')], {
+  const child = spawn(process.execPath, [...START_OPTIONS, ...nodeArgs, dist('apps/registry/src/main.js')], {
     env: { ...process.env, DATABASE_URL: databaseUrl, SECRET_KEY: 'b'.repeat(64), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', AMQP_PORT: '0', AMQPS_PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

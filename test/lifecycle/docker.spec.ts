@@ -63,8 +63,17 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/apps\/registry\/src\/main.js"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", (?:"--[^"]+", )*"dist\/apps\/registry\/src\/main.js"\]$/m);
     expect(dockerfile).toMatch(/^EXPOSE .*\b5672\b/m);
+  });
+
+  it('starts node with the options `npm start` gives it', () => {
+    const { start, 'start:prod': startProd } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
+    const options = (command: string) => command.split(' ').filter((word) => word.startsWith('--'));
+    expect(options(start)).toContain('--max-semi-space-size=32');
+    expect(options(startProd)).toEqual(options(start));
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]) as string[];
+    expect(cmd.filter((word) => word.startsWith('--'))).toEqual(options(start));
   });
 
   it('holds what `npm run cli` runs (scripts/build-if-needed.js, then dist/…/cli.js)', () => {

@@ -32,11 +32,9 @@ function scavengesForSurvivingCohort(preload: string[]): number {
 
 beforeAll(() => ensureBuilt(), 180_000);
 
+// Whether V8 pretenures such a site on its own varies with the Node.js version and the machine (Node 20 did
+// here, within 10 scavenges; Node 24 sometimes does not), so only what the settings guarantee is asserted.
 describe('heap settings', () => {
-  it('V8 on its own pretenures a site whose objects survive: they skip the young generation', () => {
-    expect(scavengesForSurvivingCohort([])).toBeLessThanOrEqual(10);
-  });
-
   it('main.js sets them before it loads anything else', () => {
     // records each setFlagsFromString call and the modules loaded before it; a bad PORT ends the start right after
     const recorder = `
