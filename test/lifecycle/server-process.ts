@@ -267,15 +267,22 @@ export const basicAuthorization = (admin: ProcessAdmin): string =>
 
 /** The built server with its embedded PostgreSQL under `dataDir`, a bootstrap admin, serving when this resolves. */
 export async function startEmbeddedServer(dataDir: string, admin: ProcessAdmin, env: Record<string, string> = {}, ms = 90_000): Promise<ServerProcess> {
-  const server = spawnServer({
-    PORT: String(await freePort()),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    ADMIN_USERNAME: admin.username,
-    ADMIN_PASSWORD: admin.password,
-    BCRYPT_MAX_COST: '4',
-    ...env,
-  });
-  await waitUntilServing(server, ms);
-  return server;
+  // a port freePort() found free can be taken by another process before the server binds it: try another
+  for (let attempt = 1; ; attempt++) {
+    const server = spawnServer({
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      ADMIN_USERNAME: admin.username,
+      ADMIN_PASSWORD: admin.password,
+      BCRYPT_MAX_COST: '4',
+      ...env,
+    });
+    try {
+      await waitUntilServing(server, ms);
+      return server;
+    } catch (error) {
+      if (attempt >= 3 || env.PORT !== undefined || !/PORT \d+ is already in use/.test(server.stderr())) throw error;
+    }
+  }
 }
