@@ -22,6 +22,8 @@ const DEFAULT_ACCESS: RouteAccess = { right: 'auth' };
 @Injectable()
 export class AuthGuard extends PassportAuthGuard(OVMS_WAYS) {
   private readonly ways: WaysOptions & { property: 'principal' };
+  /** What each route handler declares (metadata does not change after start-up: read once per handler, not per request). */
+  private readonly declared = new WeakMap<object, Map<object, RouteAccess | 'not-ours'>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -35,11 +37,8 @@ export class AuthGuard extends PassportAuthGuard(OVMS_WAYS) {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
-    // OCPI peers are no operators: their endpoints have a guard of their own
-    if (this.reflector.getAllAndOverride<boolean>(OCPI_TOKEN_ROUTE, targets)) return true;
-    const access = this.reflector.getAllAndOverride<RouteAccess>(ROUTE_ACCESS, targets) ?? DEFAULT_ACCESS;
+    const access = this.accessOf(context);
+    if (access === 'not-ours') return true;
     await super.canActivate(context);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const principal = request.principal!;
@@ -47,6 +46,22 @@ export class AuthGuard extends PassportAuthGuard(OVMS_WAYS) {
     dropCredentialsFromQuery(request);
     authorize(principal, access, (request.params ?? {}) as Record<string, string>);
     return true;
+  }
+
+  /** The route's declared access, or 'not-ours' for a public route and an OCPI peer's (which has a guard of its own). */
+  private accessOf(context: ExecutionContext): RouteAccess | 'not-ours' {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let ofController = this.declared.get(controller);
+    if (ofController === undefined) this.declared.set(controller, (ofController = new Map()));
+    let access = ofController.get(handler);
+    if (access === undefined) {
+      const targets = [handler, controller];
+      const notOurs = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) || this.reflector.getAllAndOverride<boolean>(OCPI_TOKEN_ROUTE, targets);
+      access = notOurs ? 'not-ours' : (this.reflector.getAllAndOverride<RouteAccess>(ROUTE_ACCESS, targets) ?? DEFAULT_ACCESS);
+      ofController.set(handler, access);
+    }
+    return access;
   }
 
   override getAuthenticateOptions(): WaysOptions & { property: 'principal' } {

@@ -3,6 +3,12 @@ export function formatTimestamp(date: Date | string): string {
   return new Date(date).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * `formatTimestamp` in SQL, for reads that hand a timestamp column straight to the wire: PostgreSQL prints it,
+ * and the hot path neither parses a Date nor prints one per row (time.spec.ts checks both give the same text).
+ */
+export const timestampText = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+
 /** RFC 3339 with an explicit offset (`Z` or `±hh:mm`), as Hono requires for dates in bodies. */
 export const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 

@@ -40,6 +40,23 @@ export function entityFromRow<T extends ObjectLiteral>(manager: EntityManager, t
   return entity as T;
 }
 
+/**
+ * While checked out the pool does not listen to a connection: a server going away would raise an unhandled
+ * 'error' and end the process. One listener per connection, for its whole life (not one per statement: a
+ * device GET is one statement), records what broke it.
+ */
+const watchedClients = new WeakMap<PoolClient, { lost?: Error }>();
+
+function watched(client: PoolClient): { lost?: Error } {
+  let watch = watchedClients.get(client);
+  if (watch === undefined) {
+    const state: { lost?: Error } = {};
+    client.on('error', (error: Error) => (state.lost ??= error));
+    watchedClients.set(client, (watch = state));
+  }
+  return watch;
+}
+
 export interface DatabaseSettings {
   /**
    * Whether named statements are prepared once per connection. A pooler in transaction mode (pgbouncer
@@ -78,16 +95,12 @@ export class Database implements Queryable {
    */
   async query<R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) {
     const [client, release] = (await (this.dataSource.driver as PostgresDriver).obtainMasterConnection()) as [PoolClient, (error?: Error) => void];
-    // while checked out the pool does not listen to the connection: a server going away must not end the process
-    let lost: Error | undefined;
-    const onLost = (error: Error) => (lost ??= error);
-    client.on('error', onLost);
+    const watch = watched(client);
     try {
       return await client.query<R>(this.statement(sql) as string, params as unknown[]);
     } finally {
-      // a lost connection keeps the listener: it is discarded, and may still report its closing
-      if (lost === undefined) client.removeListener('error', onLost);
-      release(lost);
+      // a connection that broke is dropped, not returned to the pool
+      release(watch.lost);
     }
   }
 

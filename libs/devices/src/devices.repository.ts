@@ -1,3 +1,4 @@
+import { timestampText } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { Database, filterConditions, orderBy, Queryable, SearchableTable, JsonColumn, SearchParameters, SqlParams, Transaction } from '@app/database';
 import { TenantsRepository } from '@app/tenants';
@@ -5,10 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { DeviceEntity } from './entities/device.entity';
 
-/** A device as the reads return it: the entity's columns under their column names, the body as text. */
-export type StoredDevice = Pick<DeviceEntity, 'id' | 'version' | 'created' | 'updated'> & {
+/** A device as the reads return it: the entity's columns under their column names, the body and the timestamps as text. */
+export type StoredDevice = Pick<DeviceEntity, 'id' | 'version'> & {
   /** The stored JSON as text, spliced into responses without a parse/stringify round trip. */
   body: string;
+  /** Hono's wire form (`timestampText`), printed by PostgreSQL. */
+  created: string;
+  updated: string | null;
   auto_provisioned: DeviceEntity['autoProvisioned'];
 };
 
@@ -49,6 +53,9 @@ export const DEVICES_TABLE: SearchableTable = {
  * derived from the device's identity and creation time, so it is stable, and differs from the version
  * of an earlier device of the same id.
  */
+const CREATED = `${timestampText('created')} AS created`;
+const UPDATED = `${timestampText('updated')} AS updated`;
+
 const CREDENTIALS_VERSION = `COALESCE(credentials_version, md5(tenant_id || '/' || id || '/' || extract(epoch FROM created)::text))`;
 
 /**
@@ -65,7 +72,7 @@ export class DevicesRepository {
   // hand-written: the hot path (GET with a token), one prepared statement with the body as text
   async find(tenantId: string, deviceId: string): Promise<StoredDevice | undefined> {
     const result = await this.db.query<StoredDevice>(
-      { name: 'device-find', text: 'SELECT id, body::text AS body, version, created, updated, auto_provisioned FROM devices WHERE tenant_id = $1 AND id = $2' },
+      { name: 'device-find', text: `SELECT id, body::text AS body, version, ${CREATED}, ${UPDATED}, auto_provisioned FROM devices WHERE tenant_id = $1 AND id = $2` },
       [tenantId, deviceId],
     );
     return result.rows[0];
@@ -204,7 +211,7 @@ export class DevicesRepository {
     const result = await this.db.query<{ total: string | null; page: StoredDevice[] | null }>(
       `SELECT ${total} AS total,
               (SELECT json_agg(json_build_object('id', p.id, 'body', p.body::text, 'version', p.version, 'created', p.created, 'updated', p.updated, 'auto_provisioned', p.auto_provisioned))
-                 FROM (SELECT t.id, t.body, t.version, t.created, t.updated, t.auto_provisioned FROM devices t WHERE ${condition}
+                 FROM (SELECT t.id, t.body, t.version, ${timestampText('t.created')} AS created, ${timestampText('t.updated')} AS updated, t.auto_provisioned FROM devices t WHERE ${condition}
                        ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}) p) AS page`,
       params.values,
     );

@@ -1,4 +1,4 @@
-import { badRequest, conflict, forbidden, formatTimestamp, notFound, REGISTRY_CONFIG, RegistryConfig, writtenVersion } from '@app/common';
+import { badRequest, conflict, forbidden, notFound, REGISTRY_CONFIG, RegistryConfig, writtenVersion } from '@app/common';
 import { isEnabled, RegistryEvents, SearchParameters } from '@app/database';
 import { Inject, Injectable } from '@nestjs/common';
 import { TenantsRepository } from '@app/tenants';
@@ -11,14 +11,13 @@ export interface DeviceView {
   version: string;
 }
 
-/** `{...body, "status": {...}}` without parsing the stored body again. */
+/** `{...body, "status": {...}}` without parsing the stored body again (the timestamps come printed: no escaping needed). */
 export function deviceJson(device: StoredDevice, withId = false): string {
-  const status: Record<string, string> = { created: formatTimestamp(device.created) };
-  if (device.updated) status.updated = formatTimestamp(device.updated);
+  const updated = device.updated ? `,"updated":"${device.updated}"` : '';
   const flags = device.auto_provisioned ? ',"auto-provisioned":true' : '';
   const head = withId ? `{"id":${JSON.stringify(device.id)},` : '{';
   const inner = device.body.slice(1, -1).trim();
-  return `${head}${inner}${inner === '' ? '' : ','}"status":${JSON.stringify(status).slice(0, -1)}${flags}}}`;
+  return `${head}${inner}${inner === '' ? '' : ','}"status":{"created":"${device.created}"${updated}${flags}}}`;
 }
 
 /** The stored form of a device body: what the client sent, less the read-only status. */

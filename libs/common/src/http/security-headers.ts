@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /**
@@ -32,26 +32,20 @@ const SWAGGER_UI: HelmetOptions = {
   referrerPolicy: { policy: 'no-referrer' },
 };
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Set on the Swagger UI routes as they are registered: they get helmet's stricter set. */
-    swaggerUi?: boolean;
-  }
-}
-
 /**
- * Security headers with helmet (docs/http.md). The two header sets are built once at start-up and
- * applied by one synchronous hook: `@fastify/helmet` builds helmet's middleware anew for every request,
- * which cost a sixth of a device GET. `Cache-Control: no-store` is set with the CORS headers.
+ * Security headers with helmet (docs/http.md). The two header sets are built once at start-up: `@fastify/helmet`
+ * builds helmet's middleware anew for every request, which cost a sixth of a device GET. Every answer gets the
+ * general set from one synchronous hook (also those no route gives: 404s); the Swagger UI routes then get the
+ * stricter set from a hook of their own, added as they are registered, so no request looks up its route's
+ * options for this. `Cache-Control: no-store` is set with the CORS headers.
  */
 export function registerSecurityHeaders(fastify: FastifyInstance): void {
   const everywhere = helmet(EVERYWHERE);
   const swaggerUi = helmet(SWAGGER_UI);
   fastify.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/docs')) route.config = { ...route.config, swaggerUi: true };
+    if (!route.url.startsWith('/api/docs')) return;
+    const stricter: onRequestHookHandler = (request, reply, done) => swaggerUi(request.raw, reply.raw, done as (error?: unknown) => void);
+    route.onRequest = [...[route.onRequest ?? []].flat(), stricter];
   });
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const headers = request.routeOptions.config?.swaggerUi === true ? swaggerUi : everywhere;
-    headers(request.raw, reply.raw, done as (error?: unknown) => void);
-  });
+  fastify.addHook('onRequest', (request, reply, done) => everywhere(request.raw, reply.raw, done as (error?: unknown) => void));
 }
