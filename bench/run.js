@@ -354,17 +354,20 @@ ${Object.entries(memory)
   .join(', ')}.
 
 ### Where the read time goes
-CPU time per device GET, read from \`/proc\` over 30,000 requests at 32 connections (interleaved runs; this
-machine's speed drifts by some 15 % between runs): the service 135–200 µs (user 100–165, system 33–48), the
-baseline 110–120 µs (user 75–85, system 33–36); PostgreSQL 80–100 µs per service request and 70–80 per baseline
-request (the two statements cost the same in pgbench; the difference follows the load pattern). So the gap is
-user time in the service's stack, and a CPU profile (\`BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…"\`) shows it
-spread thin: Node's own http, stream and event code, pg, Nest's pipeline (guard, parameter pipes, exception
-zone), fastify's hooks and reply, @nestjs/passport (its per-request options merge, passport's per-attempt
-strategy objects) and prom-client each take 2–6 % of the busy time, nothing more. Garbage collection takes about
-2 µs per request since V8's allocation-site pretenuring is off (docs/running.md, "Memory"; it took 20–80 µs).
-Trying only the ways a request carries, and leaving out the metrics hook, were each measured and changed the
-ratio by less than the run-to-run noise (±0.05), so neither was kept.
+CPU time per device GET, read from \`/proc\` over 8 s runs at 32 connections (interleaved runs; this machine's
+speed drifts by some 10 % between runs): the service 175–220 µs, the baseline 125–140 µs; PostgreSQL 60–95 µs
+per request for either. About 80 µs of each is the kernel's work in the two socket writes (the answer, and pg's
+statement), the same for both, as \`strace -c\` shows the same calls per request (two reads, one write, one
+writev). The rest of the gap is user time in the service's stack, and a CPU profile
+(\`BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…"\`) shows it spread thin: Node's own http and event code, pg,
+Nest's pipeline (guard, parameter pipes), fastify's hooks and reply, @nestjs/passport (its per-request options
+merge, passport's per-attempt strategy objects), none above 3 % of the busy time. Taken off the read path since
+the last recorded run, with their share of the busy time in the profile before: parsing the row's timestamps into
+Dates and printing them again (3.5 %; PostgreSQL now prints Hono's form), prom-client's label validation and
+hashing on every observation (3.6 %; docs/dependencies.md), the guard's metadata lookups (1 %), a route lookup
+per request for the security headers, and an error listener added and removed per statement. Reads-only runs on
+the same machine went from 0.66 to 0.76 of the baseline with them. Garbage collection takes about 2 µs per
+request since V8's allocation-site pretenuring is off (docs/running.md, "Memory"; it took 20–80 µs).
 `;
 }
 
