@@ -48,14 +48,15 @@ export const DEVICES_TABLE: SearchableTable = {
   stringLeavesIndexed: true,
 };
 
+/** The timestamps of a device read, printed by PostgreSQL (the page of a search prints them for its rows only). */
+const CREATED = `${timestampText('created')} AS created`;
+const UPDATED = `${timestampText('updated')} AS updated`;
+
 /**
  * The ETag of a device's credentials. A set that was never written has none stored; its version is
  * derived from the device's identity and creation time, so it is stable, and differs from the version
  * of an earlier device of the same id.
  */
-const CREATED = `${timestampText('created')} AS created`;
-const UPDATED = `${timestampText('updated')} AS updated`;
-
 const CREDENTIALS_VERSION = `COALESCE(credentials_version, md5(tenant_id || '/' || id || '/' || extract(epoch FROM created)::text))`;
 
 /**
@@ -210,8 +211,8 @@ export class DevicesRepository {
     const offset = params.add(search.pageSize * search.pageOffset);
     const result = await this.db.query<{ total: string | null; page: StoredDevice[] | null }>(
       `SELECT ${total} AS total,
-              (SELECT json_agg(json_build_object('id', p.id, 'body', p.body::text, 'version', p.version, 'created', p.created, 'updated', p.updated, 'auto_provisioned', p.auto_provisioned))
-                 FROM (SELECT t.id, t.body, t.version, ${timestampText('t.created')} AS created, ${timestampText('t.updated')} AS updated, t.auto_provisioned FROM devices t WHERE ${condition}
+              (SELECT json_agg(json_build_object('id', p.id, 'body', p.body::text, 'version', p.version, 'created', ${timestampText('p.created')}, 'updated', ${timestampText('p.updated')}, 'auto_provisioned', p.auto_provisioned))
+                 FROM (SELECT t.id, t.body, t.version, t.created, t.updated, t.auto_provisioned FROM devices t WHERE ${condition}
                        ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}) p) AS page`,
       params.values,
     );
