@@ -302,6 +302,17 @@ describe('device authentication', () => {
       for (const res of answers.filter((answer) => answer.status === 429)) expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     });
 
+    it('the same attempt sent 20 times at once shares its check: one answer for all, and a repeated wrong guess is not counted again', async () => {
+      const { tenant, device } = await newDevice(api);
+      await putOk(tenant, device, [pwdPlain('retried', 'right')]);
+      const right = await Promise.all(Array.from({ length: 20 }, () => authenticate(tenant, password('retried', 'right'))));
+      expect(right.map((res) => res.status)).toEqual(Array(20).fill(200));
+      expect(new Set(right.map((res) => res.text)).size).toBe(1);
+      // counted one by one, 20 copies of one guess would be 429s after the throttle's 5 free attempts
+      const wrong = await Promise.all(Array.from({ length: 20 }, () => authenticate(tenant, password('retried', 'the-same-guess'))));
+      expect(wrong.map((res) => res.status)).toEqual(Array(20).fill(401));
+    });
+
     it('failures are counted per calling account: a read-only operator cannot lock the device out for the adapter', async () => {
       const { tenant, device } = await newDevice(api);
       await putOk(tenant, device, [pwdPlain('shared-device', 'right')]);

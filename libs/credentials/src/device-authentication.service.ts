@@ -1,7 +1,7 @@
-import { AttemptThrottle, Principal } from '@app/auth';
-import { applyIdentityTemplate, badRequest, DistinguishedNameError, IdentityTemplateError, normalizeDistinguishedName, unauthorized } from '@app/common';
+import { AttemptThrottle, keyedHash, Principal } from '@app/auth';
+import { applyIdentityTemplate, badRequest, DistinguishedNameError, IdentityTemplateError, normalizeDistinguishedName, SECRET_KEY, unauthorized } from '@app/common';
 import { TenantsRepository } from '@app/tenants';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { normalizedSubjectDn } from './credential-body';
 import { CredentialForAuthentication, CredentialsRepository } from './credentials.repository';
 import { DeviceAuthenticationDto, DeviceIdentityDto } from './dto/device-authentication.dto';
@@ -34,14 +34,33 @@ function issuerDnOf(text: string): string {
  */
 @Injectable()
 export class DeviceAuthenticationService {
+  /** Attempts being checked, by a keyed hash of caller and request (no password is kept in memory). */
+  private readonly checking = new Map<string, Promise<DeviceIdentityDto>>();
+
   constructor(
     private readonly credentials: CredentialsRepository,
     private readonly tenants: TenantsRepository,
     private readonly hashing: PasswordHashing,
     private readonly throttle: AttemptThrottle,
+    @Inject(SECRET_KEY) private readonly secretKey: string,
   ) {}
 
-  async authenticate(caller: Principal, tenantId: string, request: DeviceAuthenticationDto): Promise<DeviceIdentityDto> {
+  /**
+   * The same attempt of the same caller sent again while it is being checked (an adapter's parallel retries)
+   * shares that check, as operator logins do: one count, one bcrypt check, one answer. A repeated guess tells
+   * nothing new, so it is not counted again; any other attempt is counted on its own.
+   */
+  authenticate(caller: Principal, tenantId: string, request: DeviceAuthenticationDto): Promise<DeviceIdentityDto> {
+    const same = [caller.userId, tenantId, request.type, request['auth-id'], request['issuer-dn'] ?? null, request.password ?? null];
+    const key = keyedHash(this.secretKey, JSON.stringify(same));
+    const pending = this.checking.get(key);
+    if (pending) return pending;
+    const check = this.check(caller, tenantId, request).finally(() => this.checking.delete(key));
+    this.checking.set(key, check);
+    return check;
+  }
+
+  private async check(caller: Principal, tenantId: string, request: DeviceAuthenticationDto): Promise<DeviceIdentityDto> {
     const isPassword = request.type === 'hashed-password';
     if (isPassword && request.password === undefined) throw badRequest('password is required for hashed-password');
     if (isPassword && request['issuer-dn'] !== undefined) throw badRequest('issuer-dn is for x509-cert only');
