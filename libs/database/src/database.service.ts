@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientConfig, PoolClient, QueryResultRow } from 'pg';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { DataSource, DataSourceOptions, EntityManager, EntityTarget, ObjectLiteral, QueryDeepPartialEntity, QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { DataSource, DataSourceOptions, EntityManager, EntityTarget, ObjectLiteral, QueryDeepPartialEntity, QueryRunnerAlreadyReleasedError } from 'typeorm';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
@@ -42,8 +42,8 @@ export function entityFromRow<T extends ObjectLiteral>(manager: EntityManager, t
 
 /**
  * While checked out the pool does not listen to a connection: a server going away would raise an unhandled
- * 'error' and end the process. One listener per connection, for its whole life (not one per statement: a
- * device GET is one statement), records what broke it.
+ * 'error' and end the process. One listener per connection, for its whole life (not one per statement or
+ * transaction: a device GET is one statement), records what broke it, for `query` and `transaction` alike.
  */
 const watchedClients = new WeakMap<PoolClient, { lost?: Error }>();
 
@@ -124,11 +124,13 @@ export class Database implements Queryable {
    * Runs `work` on one connection between BEGIN and COMMIT, through a QueryRunner. A server that goes
    * away while the connection is checked out (restart, terminated backend) makes the runner release it
    * with the error, so it is dropped instead of returned to the pool; the transaction then fails with
-   * that connection error (503), also when the next step was an ORM call on the released runner.
+   * that connection error (503), also when the next step was an ORM call on the released runner. The
+   * connection's one listener (`watched`) catches that error and every later one as the connection closes.
    */
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const connection = await this.checkOut();
-    const { runner, client } = connection;
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as PoolClient;
+    const watch = watched(client);
     const tx: Transaction = {
       manager: runner.manager,
       query: <R extends QueryResultRow = QueryResultRow>(sql: Sql, params?: unknown[]) => client.query<R>(this.statement(sql) as string, params as unknown[]),
@@ -139,36 +141,14 @@ export class Database implements Queryable {
       await runner.commitTransaction();
       return result;
     } catch (error) {
-      if (!connection.lost && !runner.isReleased) await runner.rollbackTransaction().catch((rollbackError: Error) => (connection.lost = rollbackError));
+      let rollbackFailure: Error | undefined;
+      if (!watch.lost && !runner.isReleased) await runner.rollbackTransaction().catch((failure: Error) => (rollbackFailure = failure));
+      const lost = watch.lost ?? rollbackFailure;
       // an ORM call after the connection broke fails as "already released": report the connection's error
-      throw connection.lost && error instanceof QueryRunnerAlreadyReleasedError ? connection.lost : error;
+      throw lost && error instanceof QueryRunnerAlreadyReleasedError ? lost : error;
     } finally {
-      await connection.checkIn();
+      await runner.release();
     }
-  }
-
-  /**
-   * A pooled connection, checked out through a QueryRunner. While it is checked out the pool does not
-   * listen to it, so a server that goes away (restart, terminated backend) would raise an unhandled
-   * 'error' event and end the process: the listener here catches it (and every later one, as the
-   * connection closes), and the broken connection is dropped instead of returned to the pool.
-   */
-  private async checkOut(): Promise<{ runner: QueryRunner; client: PoolClient; lost?: Error; checkIn(): Promise<void> }> {
-    const runner = this.dataSource.createQueryRunner();
-    const client = (await runner.connect()) as PoolClient;
-    const connection = {
-      runner,
-      client,
-      lost: undefined as Error | undefined,
-      checkIn: async () => {
-        // a lost connection keeps the listener: it is discarded, and may still report its closing
-        if (connection.lost === undefined) client.removeListener('error', onLost);
-        await runner.release();
-      },
-    };
-    const onLost = (error: Error) => (connection.lost ??= error);
-    client.on('error', onLost);
-    return connection;
   }
 
   private statement(sql: Sql): Sql {
